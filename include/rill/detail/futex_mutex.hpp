@@ -1,0 +1,60 @@
+// rill — the lock that guards one channel core.
+#pragma once
+
+#include <rill/detail/backoff.hpp>
+#include <rill/detail/futex.hpp>
+
+#include <atomic>
+#include <cstdint>
+
+namespace rill::detail {
+
+/// A three-state futex mutex (unlocked / locked / locked with sleepers).
+/// Critical sections in the core are a few dozen instructions, so a
+/// contended lock is usually free again within a short spin; only then do
+/// we sleep. Unlike std::mutex it never makes a system call on unlock when
+/// nobody sleeps, and it spins before sleeping.
+class futex_mutex {
+ public:
+  futex_mutex() = default;
+  futex_mutex(const futex_mutex&) = delete;
+  futex_mutex& operator=(const futex_mutex&) = delete;
+
+  void lock() noexcept {
+    std::uint32_t expected = unlocked;
+    // acquire: everything the previous holder wrote before unlock is visible.
+    if (state_.compare_exchange_strong(expected, locked, std::memory_order_acquire, std::memory_order_relaxed))
+      return;
+    lock_contended();
+  }
+
+  bool try_lock() noexcept {
+    std::uint32_t expected = unlocked;
+    return state_.compare_exchange_strong(expected, locked, std::memory_order_acquire, std::memory_order_relaxed);
+  }
+
+  void unlock() noexcept {
+    // release: publishes the critical section to the next holder.
+    if (state_.exchange(unlocked, std::memory_order_release) == contended) futex_wake(state_, 1);
+  }
+
+ private:
+  static constexpr std::uint32_t unlocked = 0, locked = 1, contended = 2;
+
+  void lock_contended() noexcept {
+    backoff spin;
+    do {
+      std::uint32_t expected = unlocked;
+      if (state_.load(std::memory_order_relaxed) == unlocked &&
+          state_.compare_exchange_weak(expected, locked, std::memory_order_acquire, std::memory_order_relaxed))
+        return;
+    } while (spin.spin());
+    // Marking the lock contended makes the holder wake us on unlock; we keep
+    // the contended mark when we take it, since other sleepers may remain.
+    while (state_.exchange(contended, std::memory_order_acquire) != unlocked) futex_wait(state_, contended);
+  }
+
+  std::atomic<std::uint32_t> state_{unlocked};
+};
+
+}  // namespace rill::detail

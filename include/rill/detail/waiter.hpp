@@ -1,0 +1,159 @@
+// rill — a waiting operation, the token it is claimed through, and the
+// intrusive queue of waiters a channel keeps for each side.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+
+namespace rill::detail {
+
+/// How a queued operation ended, written by whoever claimed it.
+enum class wait_status : std::uint8_t {
+  pending,       ///< not completed yet
+  done,          ///< the message was handed over (taken from a sender / given to a receiver)
+  disconnected,  ///< the channel closed or lost its other side; a send keeps its value
+  retry,         ///< a partner's move of T threw; nothing was transferred, start over
+};
+
+/// Decides, exactly once, which of an operation's arms completes it, or that
+/// its owner gave up (timeout, cancellation). A plain operation has one arm;
+/// a select shares one token among all its arms, possibly on several
+/// channels, which is why the claim is a CAS and not just a flag under one
+/// channel's lock.
+///
+/// Protocol: a partner claims under the lock of the channel the arm is
+/// queued on, performs the hand-off there, unlocks, and only then calls
+/// `complete`. The owner aborts with `try_abort`; if that fails, a partner
+/// owns the token and `complete` is on its way.
+struct claim_token {
+  static constexpr std::uint32_t unclaimed = 0;
+  static constexpr std::uint32_t aborted = 1;
+  static constexpr std::uint32_t first_arm = 2;  // claimed by arm k: first_arm + k
+
+  /// Called once by the claimer after it has released every lock. How the
+  /// owner learns of it is the only thing that differs between a parked
+  /// thread, an Asio handler and a select, hence a function pointer rather
+  /// than a virtual (no vtable in every waiter, no virtual destructor).
+  using complete_fn = void (*)(claim_token&) noexcept;
+
+  explicit claim_token(complete_fn on_complete) noexcept : complete(on_complete) {}
+  claim_token(const claim_token&) = delete;
+  claim_token& operator=(const claim_token&) = delete;
+
+  bool try_claim(std::uint32_t arm) noexcept {
+    std::uint32_t expected = unclaimed;
+    // acq_rel: the claimer sees what the owner wrote when it queued the arm,
+    // and a select that loses sees the winner's claim.
+    return state.compare_exchange_strong(expected, first_arm + arm, std::memory_order_acq_rel,
+                                         std::memory_order_acquire);
+  }
+
+  bool try_abort() noexcept {
+    std::uint32_t expected = unclaimed;
+    return state.compare_exchange_strong(expected, aborted, std::memory_order_acq_rel, std::memory_order_acquire);
+  }
+
+  bool is_claimed() const noexcept { return state.load(std::memory_order_acquire) != unclaimed; }
+
+  /// Which arm won; only meaningful once claimed by a partner.
+  std::uint32_t winning_arm() const noexcept { return state.load(std::memory_order_acquire) - first_arm; }
+
+  std::atomic<std::uint32_t> state{unclaimed};
+  complete_fn complete;
+};
+
+/// One arm of one waiting operation, as the queues see it. A waiter sits in
+/// at most one channel queue; once unlinked by a claimer, the same links
+/// chain it into the claimer's completion_list.
+struct waiter_base {
+  waiter_base* prev = nullptr;
+  waiter_base* next = nullptr;
+  bool linked = false;                        ///< in a channel queue; guarded by that channel's lock
+  wait_status status = wait_status::pending;  ///< written by the claimer under the channel lock
+  std::uint32_t arm = 0;                      ///< this arm's index within its token
+  claim_token* token = nullptr;
+};
+
+/// A waiter on a channel of T. It lives in the owner's memory (a blocked
+/// thread's stack, an async operation's state), so waiting allocates
+/// nothing. Exactly one of the two pointers is set, by the side it waits on.
+template <class T>
+struct waiter : waiter_base {
+  T* send_value = nullptr;                ///< send arm: moved from on hand-off
+  std::optional<T>* recv_slot = nullptr;  ///< receive arm: emplaced on hand-off
+};
+
+/// FIFO of waiters on one side of a channel. Guarded by the channel's lock.
+class waiter_queue {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  waiter_base* front() const noexcept { return head_; }
+
+  void push_back(waiter_base& w) noexcept {
+    w.prev = tail_;
+    w.next = nullptr;
+    w.linked = true;
+    if (tail_ != nullptr)
+      tail_->next = &w;
+    else
+      head_ = &w;
+    tail_ = &w;
+  }
+
+  void remove(waiter_base& w) noexcept {
+    if (w.prev != nullptr)
+      w.prev->next = w.next;
+    else
+      head_ = w.next;
+    if (w.next != nullptr)
+      w.next->prev = w.prev;
+    else
+      tail_ = w.prev;
+    w.prev = w.next = nullptr;
+    w.linked = false;
+  }
+
+ private:
+  waiter_base* head_ = nullptr;
+  waiter_base* tail_ = nullptr;
+};
+
+/// Tokens claimed under a lock, completed after it is released: waking a
+/// thread or posting a handler while holding the lock would make the woken
+/// party contend for it at once. Chained through the unlinked waiters.
+class completion_list {
+ public:
+  completion_list() = default;
+  completion_list(const completion_list&) = delete;
+  completion_list& operator=(const completion_list&) = delete;
+  ~completion_list() { complete_all(); }
+
+  void add(waiter_base& w) noexcept {
+    w.next = nullptr;
+    if (tail_ != nullptr)
+      tail_->next = &w;
+    else
+      head_ = &w;
+    tail_ = &w;
+  }
+
+  /// Completes every collected token. The waiter memory may be freed by its
+  /// owner as soon as `complete` runs, so the next link is read first.
+  void complete_all() noexcept {
+    waiter_base* w = head_;
+    head_ = tail_ = nullptr;
+    while (w != nullptr) {
+      waiter_base* next = w->next;
+      claim_token* token = w->token;
+      token->complete(*token);
+      w = next;
+    }
+  }
+
+ private:
+  waiter_base* head_ = nullptr;
+  waiter_base* tail_ = nullptr;
+};
+
+}  // namespace rill::detail

@@ -1,0 +1,186 @@
+// rill — error values of channel operations.
+//
+// The set mirrors Rust's std::sync::mpsc: a send that fails always hands the
+// value back inside its error, a receive fails only when nothing is buffered
+// and nothing more can arrive (or when a try/timed form gives up). Every
+// error also maps to a std::error_code in the "rill" category, which is what
+// the asynchronous operations complete with.
+#pragma once
+
+#include <fmt/format.h>
+#include <tl/expected.hpp>
+
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace rill {
+
+/// The value-or-error type every blocking and non-blocking operation returns.
+template <class T, class E>
+using expected = tl::expected<T, E>;
+
+/// Wraps an error for returning from a function whose type is `expected`
+/// (a using-declaration rather than an alias, so `unexpected(e)` deduces).
+using tl::unexpected;
+
+/// Why a channel operation did not complete.
+enum class errc {
+  disconnected = 1,  ///< the other side is gone or the channel was closed
+  full,              ///< a bounded channel had no room (try forms only)
+  empty,             ///< nothing was buffered (try forms only)
+  timeout,           ///< the deadline passed first (timed forms only)
+};
+
+namespace detail {
+
+class error_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "rill"; }
+
+  std::string message(int value) const override {
+    switch (static_cast<errc>(value)) {
+      case errc::disconnected:
+        return "channel disconnected";
+      case errc::full:
+        return "channel full";
+      case errc::empty:
+        return "channel empty";
+      case errc::timeout:
+        return "channel operation timed out";
+    }
+    return "unknown rill error";
+  }
+};
+
+}  // namespace detail
+
+/// The "rill" error category. A function-local static in an inline function
+/// is one object across translation units, so the library stays header-only.
+inline const std::error_category& error_category() noexcept {
+  static const detail::error_category_impl category;
+  return category;
+}
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+/// A blocking send failed because the channel is disconnected; the value is
+/// handed back.
+template <class T>
+struct send_error {
+  T value;
+
+  errc kind() const noexcept { return errc::disconnected; }
+  std::error_code code() const noexcept { return make_error_code(kind()); }
+  /// Takes the value back out of the error.
+  T into_inner() && { return std::move(value); }
+};
+
+/// A try_send failed: the channel was full or disconnected; the value is
+/// handed back.
+template <class T>
+struct try_send_error {
+  errc reason;  ///< errc::full or errc::disconnected
+  T value;
+
+  errc kind() const noexcept { return reason; }
+  bool is_full() const noexcept { return reason == errc::full; }
+  bool is_disconnected() const noexcept { return reason == errc::disconnected; }
+  std::error_code code() const noexcept { return make_error_code(reason); }
+  T into_inner() && { return std::move(value); }
+};
+
+/// A send_timeout / send_deadline failed: the deadline passed or the channel
+/// is disconnected; the value is handed back.
+template <class T>
+struct send_timeout_error {
+  errc reason;  ///< errc::timeout or errc::disconnected
+  T value;
+
+  errc kind() const noexcept { return reason; }
+  bool is_timeout() const noexcept { return reason == errc::timeout; }
+  bool is_disconnected() const noexcept { return reason == errc::disconnected; }
+  std::error_code code() const noexcept { return make_error_code(reason); }
+  T into_inner() && { return std::move(value); }
+};
+
+/// A blocking recv failed: the channel is disconnected and drained.
+struct recv_error {
+  errc kind() const noexcept { return errc::disconnected; }
+  std::error_code code() const noexcept { return make_error_code(kind()); }
+  friend bool operator==(recv_error, recv_error) noexcept = default;
+};
+
+/// A try_recv failed: nothing was buffered, or the channel is disconnected
+/// and drained.
+enum class try_recv_error { empty = static_cast<int>(errc::empty), disconnected = static_cast<int>(errc::disconnected) };
+
+/// A recv_timeout / recv_deadline failed: the deadline passed, or the channel
+/// is disconnected and drained.
+enum class recv_timeout_error { timeout = static_cast<int>(errc::timeout), disconnected = static_cast<int>(errc::disconnected) };
+
+inline std::error_code make_error_code(try_recv_error e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+inline std::error_code make_error_code(recv_timeout_error e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+}  // namespace rill
+
+template <>
+struct std::is_error_code_enum<rill::errc> : std::true_type {};
+template <>
+struct std::is_error_code_enum<rill::try_recv_error> : std::true_type {};
+template <>
+struct std::is_error_code_enum<rill::recv_timeout_error> : std::true_type {};
+
+// fmt formatters: errors print as their message, e.g. "channel full"; a send
+// error does not print its value, which may not be formattable.
+template <>
+struct fmt::formatter<rill::errc> : fmt::formatter<fmt::string_view> {
+  template <class FormatContext>
+  auto format(rill::errc e, FormatContext& ctx) const {
+    return fmt::formatter<fmt::string_view>::format(rill::make_error_code(e).message(), ctx);
+  }
+};
+
+template <>
+struct fmt::formatter<rill::try_recv_error> : fmt::formatter<rill::errc> {
+  template <class FormatContext>
+  auto format(rill::try_recv_error e, FormatContext& ctx) const {
+    return fmt::formatter<rill::errc>::format(static_cast<rill::errc>(e), ctx);
+  }
+};
+
+template <>
+struct fmt::formatter<rill::recv_timeout_error> : fmt::formatter<rill::errc> {
+  template <class FormatContext>
+  auto format(rill::recv_timeout_error e, FormatContext& ctx) const {
+    return fmt::formatter<rill::errc>::format(static_cast<rill::errc>(e), ctx);
+  }
+};
+
+template <>
+struct fmt::formatter<rill::recv_error> : fmt::formatter<rill::errc> {
+  template <class FormatContext>
+  auto format(rill::recv_error e, FormatContext& ctx) const {
+    return fmt::formatter<rill::errc>::format(e.kind(), ctx);
+  }
+};
+
+// One formatter serves the three send errors: they differ only in which
+// reasons they can carry.
+template <template <class> class SendError, class T>
+  requires std::is_same_v<SendError<T>, rill::send_error<T>> ||
+           std::is_same_v<SendError<T>, rill::try_send_error<T>> ||
+           std::is_same_v<SendError<T>, rill::send_timeout_error<T>>
+struct fmt::formatter<SendError<T>> : fmt::formatter<rill::errc> {
+  template <class FormatContext>
+  auto format(const SendError<T>& e, FormatContext& ctx) const {
+    return fmt::formatter<rill::errc>::format(e.kind(), ctx);
+  }
+};

@@ -1,0 +1,8 @@
+// rill — umbrella header: everything a user of the library needs.
+#pragma once
+
+#include <rill/channel.hpp>
+#include <rill/error.hpp>
+#include <rill/receiver.hpp>
+#include <rill/sender.hpp>
+#include <rill/version.hpp>

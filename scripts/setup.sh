@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, whatever rill's build, tests, examples and benchmarks
+# need and is not installed yet. Quiet and quick when everything is present.
+# Run as root, or as a user with sudo. Target: Debian 12 (bookworm).
+set -euo pipefail
+
+packages=(
+  g++                      # compiler (GCC 12) and libstdc++
+  clang-14                 # second compiler
+  libclang-rt-14-dev       # clang's sanitizer runtimes
+  cmake                    # >= 3.23 for CMakePresets.json version 4
+  ninja-build
+  libasio-dev              # standalone Asio (header-only)
+  libfmt-dev
+  libexpected-dev          # tl::expected
+  catch2                   # Catch2 2.x, tests
+  git
+  pkg-config
+  gnuplot-nox              # benchmark charts
+  libboost-fiber-dev       # benchmark peer: Boost.Fiber buffered_channel
+  libconcurrentqueue-dev   # benchmark peer: moodycamel::BlockingConcurrentQueue
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if (( ${#missing[@]} == 0 )); then
+  exit 0
+fi
+
+if (( EUID == 0 )); then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "setup.sh: missing packages: ${missing[*]}" >&2
+  echo "setup.sh: run as root (or install sudo) so they can be installed" >&2
+  exit 1
+fi
+
+echo "setup.sh: installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup.sh: done"
