@@ -26,7 +26,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <thread>
@@ -184,10 +186,10 @@ TEST_CASE("mpsc: chan_gone_concurrent", "[ported][rust-mpsc]") {
 // -------------------------------------------------------------- stress ---
 
 TEST_CASE("mpsc: stress", "[ported][rust-mpsc][stress]") {
-  const int count = static_cast<int>(10'000 * stress_scale);
+  constexpr int count = static_cast<int>(10'000 * stress_scale);
   scoped_threads threads;
   auto [tx, rx] = rill::channel<int>();
-  threads.spawn([tx = std::move(tx), count]() mutable {
+  threads.spawn([tx = std::move(tx)]() mutable {
     for (int i = 0; i < count; ++i) RILL_EXPECT(tx.send(i));
   });
   int in_order = 0;
@@ -202,11 +204,11 @@ TEST_CASE("mpsc: stress_shared", "[ported][rust-mpsc][stress]") {
   // Several producers, one consumer: every message arrives, and each
   // producer's messages arrive in the order it sent them.
   constexpr int producers = 8;
-  const int per_producer = static_cast<int>(1'250 * stress_scale);
+  constexpr int per_producer = static_cast<int>(1'250 * stress_scale);
   scoped_threads threads;
   auto [tx, rx] = rill::channel<std::pair<int, int>>();  // (producer, sequence)
 
-  threads.spawn([rx = std::move(rx), per_producer]() mutable {
+  threads.spawn([rx = std::move(rx)]() mutable {
     std::vector<int> next(producers, 0);
     for (int i = 0; i < per_producer * producers; ++i) {
       auto m = rx.recv();
@@ -217,7 +219,7 @@ TEST_CASE("mpsc: stress_shared", "[ported][rust-mpsc][stress]") {
     RILL_EXPECT(!rx.try_recv());
   });
   for (int p = 0; p < producers; ++p) {
-    threads.spawn([tx, p, per_producer]() mutable {
+    threads.spawn([tx = tx, p]() mutable {
       for (int i = 0; i < per_producer; ++i) RILL_EXPECT(tx.send({p, i}));
     });
   }
@@ -449,10 +451,10 @@ TEST_CASE("mpsc: oneshot_single_thread_recv_timeout", "[ported][rust-mpsc]") {
 TEST_CASE("mpsc: stress_recv_timeout_two_threads", "[ported][rust-mpsc][stress]") {
   // The producer pauses before every other message, so the consumer's short
   // timeouts expire in between; every message still arrives, in order.
-  const int count = static_cast<int>(100 * stress_scale);
+  constexpr int count = static_cast<int>(100 * stress_scale);
   scoped_threads threads;
   auto [tx, rx] = rill::channel<int>();
-  threads.spawn([tx = std::move(tx), count]() mutable {
+  threads.spawn([tx = std::move(tx)]() mutable {
     for (int i = 0; i < count; ++i) {
       if (i % 2 == 0) std::this_thread::sleep_for(2ms);
       RILL_EXPECT(tx.send(i));
@@ -491,11 +493,11 @@ TEST_CASE("mpsc: stress_recv_timeout_shared", "[ported][rust-mpsc][stress]") {
   // Many short-lived senders, each sending once after a different pause;
   // the receiver's timeouts expire in between and it still gets them all,
   // then sees the channel disconnect.
-  const int senders = static_cast<int>(50 * stress_scale);
+  constexpr int senders = static_cast<int>(50 * stress_scale);
   scoped_threads threads;
   auto [tx, rx] = rill::channel<int>();
   for (int i = 0; i < senders; ++i) {
-    threads.spawn([tx, i]() mutable {
+    threads.spawn([tx = tx, i]() mutable {
       std::this_thread::sleep_for(std::chrono::milliseconds(i % 25));
       RILL_EXPECT(tx.send(1));
     });
@@ -542,7 +544,7 @@ TEST_CASE("mpsc: very_long_recv_timeout_wont_panic", "[ported][rust-mpsc]") {
 }
 
 TEST_CASE("mpsc: recv_a_lot", "[ported][rust-mpsc]") {
-  const int count = 10'000;
+  constexpr int count = 10'000;
   auto [tx, rx] = rill::channel<int>();
   for (int i = 0; i < count; ++i) REQUIRE(tx.send(i));
   CHECK(rx.size() == static_cast<std::size_t>(count));
@@ -557,7 +559,7 @@ TEST_CASE("mpsc: shared_recv_timeout", "[ported][rust-mpsc]") {
   constexpr int total = 5;
   scoped_threads threads;
   auto [tx, rx] = rill::channel<unit>();
-  for (int i = 0; i < total; ++i) threads.spawn([tx]() mutable { RILL_EXPECT(tx.send(unit{})); });
+  for (int i = 0; i < total; ++i) threads.spawn([tx = tx]() mutable { RILL_EXPECT(tx.send(unit{})); });
   for (int i = 0; i < total; ++i) CHECK(rx.recv() == unit{});
   CHECK(rx.recv_timeout(1ms) == timed_out);
   REQUIRE(tx.send(unit{}));
@@ -566,10 +568,10 @@ TEST_CASE("mpsc: shared_recv_timeout", "[ported][rust-mpsc]") {
 }
 
 TEST_CASE("mpsc: shared_chan_stress", "[ported][rust-mpsc][stress]") {
-  const int total = static_cast<int>(100 * stress_scale);
+  constexpr int total = static_cast<int>(100 * stress_scale);
   scoped_threads threads;
   auto [tx, rx] = rill::channel<unit>();
-  for (int i = 0; i < total; ++i) threads.spawn([tx]() mutable { RILL_EXPECT(tx.send(unit{})); });
+  for (int i = 0; i < total; ++i) threads.spawn([tx = tx]() mutable { RILL_EXPECT(tx.send(unit{})); });
   drop(tx);
   int received = 0;
   while (rx.recv()) ++received;
@@ -620,10 +622,10 @@ TEST_CASE("mpsc: test_recv_iter_break", "[ported][rust-mpsc]") {
 TEST_CASE("mpsc: test_recv_try_iter", "[ported][rust-mpsc]") {
   // The worker drains whatever responses are ready without blocking and asks
   // for more until it has 6.
+  int result = 0;  // declared before the threads, which write it
   scoped_threads threads;
   auto [request_tx, request_rx] = rill::channel<unit>();
   auto [response_tx, response_rx] = rill::channel<int>();
-  int result = 0;
   threads.spawn([request_tx = std::move(request_tx), response_rx = std::move(response_rx), &result]() mutable {
     int count = 0;
     for (;;) {

@@ -13,7 +13,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
-#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <string>

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "support/channel_kinds.hpp"
-#include "support/stress.hpp"
+#include "support/test_support.hpp"
 
 using rill_test::channel_kind;
 using rill_test::make_channel;
@@ -193,7 +193,7 @@ TEST_CASE("basic_channel: move-only and non-default-constructible messages", "[c
 
 TEST_CASE("basic_channel: per-sender order holds with many senders and receivers", "[channel]") {
   const auto kind = GENERATE(all_kinds());
-  constexpr int producers = 4, consumers = 3, per_producer = 2000 * rill_test::stress_scale;
+  constexpr int producers = 4, consumers = 3, per_producer = 2000 * static_cast<int>(rill_test::stress_scale);
   auto [tx, rx] = make_channel<std::pair<int, int>>(kind, 16);
   std::vector<std::thread> threads;
   for (int p = 0; p < producers; ++p)
