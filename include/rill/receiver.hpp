@@ -1,9 +1,12 @@
 // rill — the receiving handle of a channel.
 #pragma once
 
+#include <rill/detail/async_waiter.hpp>
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
 #include <rill/error.hpp>
+
+#include <asio/async_result.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -71,6 +74,23 @@ class receiver {
     out.push_back(std::move(*first));
     bool ignored = false;
     return 1 + core().recv_batch(append, max - 1, ignored);
+  }
+
+  /// Receives asynchronously. Any Asio completion token works; the
+  /// signature is `void(std::error_code, T)` (`std::optional<T>` in place of
+  /// `T` when T is not default-constructible), failing with
+  /// errc::disconnected once the channel is closed and drained, or with
+  /// asio::error::operation_aborted when cancelled through the handler's
+  /// cancellation slot (any cancellation type). Cancel-safe: the message is
+  /// taken on the handler's executor right before the handler runs, so a
+  /// cancelled receive has taken nothing and the message stays in the
+  /// channel for the next receiver. The handler runs on its associated
+  /// executor (asio::system_executor if it has none), never inside another
+  /// thread's call.
+  template <class CompletionToken>
+  auto async_recv(CompletionToken&& token) const {
+    return asio::async_initiate<CompletionToken, void(std::error_code, detail::async_recv_value<T>)>(
+        detail::initiate_async_recv<T>{detail::core_ref<T>(core())}, token);
   }
 
   /// Closes the channel from the receiving side: new sends fail and waiting

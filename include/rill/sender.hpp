@@ -1,9 +1,12 @@
 // rill — the sending handle of a channel.
 #pragma once
 
+#include <rill/detail/async_waiter.hpp>
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
 #include <rill/error.hpp>
+
+#include <asio/async_result.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -60,6 +63,24 @@ class sender {
   expected<void, send_timeout_error<T>> send_deadline(T value,
                                                        const std::chrono::time_point<Clock, Duration>& deadline) const {
     return send_until(value, detail::to_steady_deadline(deadline));
+  }
+
+  /// Sends `value` asynchronously: completes once the message is buffered
+  /// or, on a rendezvous channel, held by a receiver. Any Asio completion
+  /// token works; the signature is `void(std::error_code, std::optional<T>)`
+  /// and the optional holds the value handed back when the send failed:
+  /// errc::disconnected, or asio::error::operation_aborted when cancelled
+  /// (through the handler's cancellation slot, any cancellation type) before
+  /// a receiver took it. A send already taken completes with success even if
+  /// a cancellation arrives later: its message was delivered. With a token
+  /// that turns errors into exceptions (asio::use_awaitable), the value is
+  /// destroyed with the exception; use as_tuple to get it back.
+  /// The handler runs on its associated executor (asio::system_executor if
+  /// it has none), never inside another thread's call.
+  template <class CompletionToken>
+  auto async_send(T value, CompletionToken&& token) const {
+    return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<T>)>(
+        detail::initiate_async_send<T>{detail::core_ref<T>(core())}, token, std::move(value));
   }
 
   /// Closes the channel: new sends fail, waiting senders get their values

@@ -1,6 +1,8 @@
 // rill tests — small helpers shared by the test files: the stress scale,
 // threads that report failures back to the test thread, a one-shot event,
-// a message type that counts live values, and readable result printing.
+// timing and result checks, and readable result printing. Message types that
+// account for their lifetime are in tracked.hpp; channels by kind are in
+// channel_kinds.hpp.
 #pragma once
 
 #include <rill/channel.hpp>
@@ -152,39 +154,23 @@ void drop(Handle& h) {
   Handle gone = std::move(h);
 }
 
-/// A message that keeps `live` equal to the number of values in existence:
-/// copies add one, a move transfers the value (the moved-from shell no
-/// longer counts), destruction of a value subtracts one. Lets a test check
-/// that a channel destroyed exactly the messages it should have.
-class counted {
- public:
-  counted(std::atomic<long>& live, int value) : live_(&live), value_(value) { live_->fetch_add(1); }
-  counted(const counted& o) : live_(o.live_), value_(o.value_) {
-    if (live_ != nullptr) live_->fetch_add(1);
-  }
-  counted(counted&& o) noexcept : live_(std::exchange(o.live_, nullptr)), value_(o.value_) {}
-  counted& operator=(counted o) noexcept {
-    std::swap(live_, o.live_);
-    value_ = o.value_;
-    return *this;
-  }
-  ~counted() {
-    if (live_ != nullptr) live_->fetch_sub(1);
-  }
-
-  int value() const noexcept { return value_; }
-
- private:
-  std::atomic<long>* live_;
-  int value_;
-};
-
 /// What failed receives compare equal to: `CHECK(rx.try_recv() == try_empty)`.
 inline const auto try_empty = rill::unexpected(rill::try_recv_error::empty);
 inline const auto try_disconnected = rill::unexpected(rill::try_recv_error::disconnected);
 inline const auto timed_out = rill::unexpected(rill::recv_timeout_error::timeout);
 inline const auto timeout_disconnected = rill::unexpected(rill::recv_timeout_error::disconnected);
 inline const auto recv_disconnected = rill::unexpected(rill::recv_error{});
+
+/// True when the timed receive `op(timeout)` failed with a timeout, and no
+/// earlier than `timeout` (nor absurdly later: a loaded machine may delay
+/// the thread, so the upper bound is generous).
+template <class Op>
+bool times_out_after(std::chrono::milliseconds timeout, Op op) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = op(timeout);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  return r == timed_out && elapsed >= timeout && elapsed < std::chrono::seconds(5);
+}
 
 /// True when a send of any form failed with `why` and handed `value` back.
 template <class Result, class V>
@@ -197,6 +183,26 @@ bool refused(const Result& r, rill::errc why, const V& value) {
 // Prints rill results in Catch's failure messages: "ok(7)", "error(channel
 // empty)", "error(channel full, value 2)".
 namespace Catch {
+// A receiver is a range whose iteration blocks until the channel closes:
+// without these, Catch would print one by receiving from it, and a failing
+// CHECK(rx == other) (or any run with -s) would hang instead of reporting.
+template <class T>
+struct is_range<rill::receiver<T>> {
+  static const bool value = false;
+};
+template <class T>
+struct StringMaker<rill::receiver<T>> {
+  static std::string convert(const rill::receiver<T>& rx) {
+    return rx ? fmt::format("receiver({} buffered)", rx.size()) : "receiver(empty handle)";
+  }
+};
+template <class T>
+struct StringMaker<rill::sender<T>> {
+  static std::string convert(const rill::sender<T>& tx) {
+    return tx ? fmt::format("sender({} buffered)", tx.size()) : "sender(empty handle)";
+  }
+};
+
 template <class T, class E>
 struct StringMaker<tl::expected<T, E>> {
   static std::string convert(const tl::expected<T, E>& r) {

@@ -1,5 +1,6 @@
-// Message types that account for every construction and destruction, and
-// one whose move constructor throws on demand.
+// Message types for checking what a channel does with the messages it holds:
+// one that accounts for every construction and destruction, and one whose
+// move constructor throws on demand.
 #pragma once
 
 #include <atomic>
@@ -8,35 +9,48 @@
 
 namespace rill_test {
 
-/// Counts live objects: a message destroyed twice or never shows up as a
-/// live count that does not return to zero. Each test resets the counters
-/// through a `tracked::scope`.
-struct tracked {
-  static inline std::atomic<long> live{0};
-  static inline std::atomic<long> destroyed_with_payload{0};
+/// A message that accounts for its lifetime in counters owned by the test.
+/// `live` counts the objects in existence, moved-from shells included, so a
+/// message (or shell) destroyed twice or never shows up as a count that does
+/// not return to zero; `destroyed_with_payload` counts the destructions of
+/// objects that still held their payload. Copies count like any other object.
+///
+/// The counters are atomic: messages may be made and destroyed on worker
+/// threads. Relaxed order is enough, because the test thread reads them only
+/// after joining those threads (or on the thread that changed them).
+class tracked {
+ public:
+  struct counters {
+    std::atomic<long> live{0};
+    std::atomic<long> destroyed_with_payload{0};
+  };
 
-  int payload = -1;  ///< -1 once moved from
+  static constexpr int moved_from = -1;
 
-  explicit tracked(int p) noexcept : payload(p) { live.fetch_add(1, std::memory_order_relaxed); }
-  tracked(const tracked& o) noexcept : payload(o.payload) { live.fetch_add(1, std::memory_order_relaxed); }
-  tracked(tracked&& o) noexcept : payload(std::exchange(o.payload, -1)) { live.fetch_add(1, std::memory_order_relaxed); }
-  tracked& operator=(const tracked&) = default;
+  int payload;  ///< `moved_from` once moved from
+
+  explicit tracked(counters& c, int p) noexcept : payload(p), counters_(&c) { add_live(); }
+  tracked(const tracked& o) noexcept : payload(o.payload), counters_(o.counters_) { add_live(); }
+  tracked(tracked&& o) noexcept : payload(std::exchange(o.payload, moved_from)), counters_(o.counters_) { add_live(); }
+  // Assignment changes the payload only: each object stays counted where it
+  // was constructed.
+  tracked& operator=(const tracked& o) noexcept {
+    payload = o.payload;
+    return *this;
+  }
   tracked& operator=(tracked&& o) noexcept {
-    payload = std::exchange(o.payload, -1);
+    payload = std::exchange(o.payload, moved_from);
     return *this;
   }
   ~tracked() {
-    live.fetch_sub(1, std::memory_order_relaxed);
-    if (payload != -1) destroyed_with_payload.fetch_add(1, std::memory_order_relaxed);
+    counters_->live.fetch_sub(1, std::memory_order_relaxed);
+    if (payload != moved_from) counters_->destroyed_with_payload.fetch_add(1, std::memory_order_relaxed);
   }
 
-  /// Resets the counters for one test.
-  struct scope {
-    scope() {
-      live = 0;
-      destroyed_with_payload = 0;
-    }
-  };
+ private:
+  void add_live() noexcept { counters_->live.fetch_add(1, std::memory_order_relaxed); }
+
+  counters* counters_;
 };
 
 /// A message whose move constructor throws: every move while `fail_moves`

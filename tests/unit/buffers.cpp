@@ -30,17 +30,17 @@ TEST_CASE("ring_buffer: keeps FIFO order across the wrap-around", "[buffers]") {
 }
 
 TEST_CASE("ring_buffer: destroys what it holds exactly once", "[buffers]") {
-  tracked::scope counters;
+  tracked::counters counts;
   {
     ring_buffer<tracked> ring(4);
-    for (int i = 0; i < 4; ++i) ring.emplace_back(i);
+    for (int i = 0; i < 4; ++i) ring.emplace_back(counts, i);
     ring.pop_front();
     ring_buffer<tracked> moved(std::move(ring));
     CHECK(ring.empty());
     CHECK(moved.size() == 3);
   }
-  CHECK(tracked::live == 0);
-  CHECK(tracked::destroyed_with_payload == 4);
+  CHECK(counts.live == 0);
+  CHECK(counts.destroyed_with_payload == 4);
 }
 
 TEST_CASE("segmented_list: keeps FIFO order across segments", "[buffers]") {
@@ -76,17 +76,17 @@ TEST_CASE("segmented_list: alternating push and pop never grows", "[buffers]") {
 }
 
 TEST_CASE("segmented_list: destroys what it holds exactly once", "[buffers]") {
-  tracked::scope counters;
+  tracked::counters counts;
   {
     segmented_list<tracked> list;
-    for (int i = 0; i < 1000; ++i) list.emplace_back(i);
+    for (int i = 0; i < 1000; ++i) list.emplace_back(counts, i);
     for (int i = 0; i < 300; ++i) list.pop_front();
     segmented_list<tracked> moved;
     moved = std::move(list);
     CHECK(moved.size() == 700);
   }
-  CHECK(tracked::live == 0);
-  CHECK(tracked::destroyed_with_payload == 1000);
+  CHECK(counts.live == 0);
+  CHECK(counts.destroyed_with_payload == 1000);
 }
 
 TEST_CASE("segmented_list: a throwing constructor leaves the list unchanged", "[buffers]") {

@@ -42,50 +42,58 @@ auto store_into(std::optional<T>& out) {
   return [&out](T&& m) { out.emplace(std::move(m)); };
 }
 
+/// A waiter node for queueing an operation by hand, with its own token.
+template <class T>
+struct recorded_waiter {
+  recorded_waiter() { w.token = &token; }
+  recording_token token;
+  waiter<T> w;
+};
+
+/// A receive queued on `core` by hand: a recorded waiter, and the slot that
+/// a hand-off to it fills.
+template <class T>
+struct queued_receive : recorded_waiter<T> {
+  explicit queued_receive(channel_core<T>& core) {
+    REQUIRE(core.recv(store_into(slot), &this->w, &slot) == op_result::queued);
+  }
+  std::optional<T> slot;
+};
+
 }  // namespace
 
 TEST_CASE("channel_core: a send hands its value to a queued receiver at claim time", "[core]") {
   core_owner<int> owner(channel_core<int>::unbounded);
-  recording_token token;
-  waiter<int> w;
-  w.token = &token;
-  std::optional<int> slot;
-  REQUIRE(owner.core->recv(store_into(slot), &w, &slot) == op_result::queued);
+  queued_receive<int> r(*owner.core);
   int value = 5;
   REQUIRE(owner.core->send(value, nullptr) == op_result::done);
-  CHECK(slot == 5);
-  CHECK(w.status == wait_status::done);
-  CHECK(token.completions == 1);
+  CHECK(r.slot == 5);
+  CHECK(r.w.status == wait_status::done);
+  CHECK(r.token.completions == 1);
   CHECK(owner.core->size() == 0);  // went straight to the waiter, not through the buffer
 }
 
 TEST_CASE("channel_core: an aborted receiver takes nothing", "[core]") {
   core_owner<int> owner(channel_core<int>::unbounded);
-  recording_token token;
-  waiter<int> w;
-  w.token = &token;
-  std::optional<int> slot;
-  REQUIRE(owner.core->recv(store_into(slot), &w, &slot) == op_result::queued);
-  REQUIRE(owner.core->abort(w));
+  queued_receive<int> r(*owner.core);
+  REQUIRE(owner.core->abort(r.w));
   int value = 6;
   REQUIRE(owner.core->send(value, nullptr) == op_result::done);
-  CHECK_FALSE(slot.has_value());
-  CHECK(token.completions == 0);
+  CHECK_FALSE(r.slot.has_value());
+  CHECK(r.token.completions == 0);
   CHECK(owner.core->size() == 1);
 }
 
 TEST_CASE("channel_core: a claimed waiter cannot be aborted", "[core]") {
   core_owner<int> owner(0);
-  recording_token token;
-  waiter<int> w;
-  w.token = &token;
+  recorded_waiter<int> s;
   int value = 7;
-  REQUIRE(owner.core->send(value, &w) == op_result::queued);
+  REQUIRE(owner.core->send(value, &s.w) == op_result::queued);
   std::optional<int> out;
   REQUIRE(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::done);
   CHECK(out == 7);
-  CHECK_FALSE(owner.core->abort(w));  // the partner won: the owner must await completion
-  CHECK(token.completions == 1);
+  CHECK_FALSE(owner.core->abort(s.w));  // the partner won: the owner must await completion
+  CHECK(s.token.completions == 1);
 }
 
 TEST_CASE("channel_core: stale arms of a token claimed elsewhere are skipped", "[core]") {
@@ -112,35 +120,28 @@ TEST_CASE("channel_core: stale arms of a token claimed elsewhere are skipped", "
 
 TEST_CASE("channel_core: close completes every waiter with disconnected", "[core]") {
   core_owner<int> owner(0);
-  recording_token send_token, recv_token;
-  waiter<int> s, r;
-  s.token = &send_token;
-  r.token = &recv_token;
+  recorded_waiter<int> s, r;
   int value = 3;
-  REQUIRE(owner.core->send(value, &s) == op_result::queued);
+  REQUIRE(owner.core->send(value, &s.w) == op_result::queued);
   owner.core->close();
-  CHECK(s.status == wait_status::disconnected);
+  CHECK(s.w.status == wait_status::disconnected);
   CHECK(value == 3);
-  CHECK(send_token.completions == 1);
+  CHECK(s.token.completions == 1);
   std::optional<int> slot;
-  CHECK(owner.core->recv(store_into(slot), &r, &slot) == op_result::disconnected);
-  CHECK(recv_token.completions == 0);
+  CHECK(owner.core->recv(store_into(slot), &r.w, &slot) == op_result::disconnected);
+  CHECK(r.token.completions == 0);
 }
 
 TEST_CASE("channel_core: a throwing hand-off to a queued receiver asks it to retry", "[core][throwing_move]") {
   core_owner<throwing_move> owner(channel_core<throwing_move>::unbounded);
-  recording_token token;
-  waiter<throwing_move> w;
-  w.token = &token;
-  std::optional<throwing_move> slot;
-  REQUIRE(owner.core->recv(store_into(slot), &w, &slot) == op_result::queued);
+  queued_receive<throwing_move> r(*owner.core);
   throwing_move value(9);
   throwing_move::moves_until_throw = 0;
   CHECK_THROWS(owner.core->send(value, nullptr));
   CHECK(value.payload == 9);  // still the sender's
-  CHECK(w.status == wait_status::retry);
-  CHECK(token.completions == 1);
-  CHECK_FALSE(slot.has_value());
+  CHECK(r.w.status == wait_status::retry);
+  CHECK(r.token.completions == 1);
+  CHECK_FALSE(r.slot.has_value());
   CHECK(owner.core->size() == 0);
 }
 
@@ -148,16 +149,14 @@ TEST_CASE("channel_core: a throwing refill from a queued sender asks it to retry
   core_owner<throwing_move> owner(1);
   throwing_move first(1);
   REQUIRE(owner.core->send(first, nullptr) == op_result::done);
-  recording_token token;
-  waiter<throwing_move> w;
-  w.token = &token;
+  recorded_waiter<throwing_move> s;
   throwing_move second(2);
-  REQUIRE(owner.core->send(second, &w) == op_result::queued);
+  REQUIRE(owner.core->send(second, &s.w) == op_result::queued);
   std::optional<throwing_move> out;
   throwing_move::moves_until_throw = 1;  // taking the front works, the refill throws
   REQUIRE(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::done);
   CHECK(out->payload == 1);  // our receive succeeded and reports no error
-  CHECK(w.status == wait_status::retry);
+  CHECK(s.w.status == wait_status::retry);
   CHECK(second.payload == 2);  // the sender keeps its value and tries again
   CHECK(owner.core->size() == 0);
   CHECK(throwing_move::moves_until_throw == -1);
@@ -168,18 +167,96 @@ TEST_CASE("channel_core: a receiver refills a full buffer from the oldest queued
   int a = 1, b = 2, c = 3, d = 4;
   REQUIRE(owner.core->send(a, nullptr) == op_result::done);
   REQUIRE(owner.core->send(b, nullptr) == op_result::done);
-  recording_token t3, t4;
-  waiter<int> w3, w4;
-  w3.token = &t3;
-  w4.token = &t4;
-  REQUIRE(owner.core->send(c, &w3) == op_result::queued);
-  REQUIRE(owner.core->send(d, &w4) == op_result::queued);
+  recorded_waiter<int> s3, s4;
+  REQUIRE(owner.core->send(c, &s3.w) == op_result::queued);
+  REQUIRE(owner.core->send(d, &s4.w) == op_result::queued);
   std::vector<int> got;
   auto append = [&got](int&& m) { got.push_back(m); };
   bool disconnected = false;
   CHECK(owner.core->recv_batch(append, 10, disconnected) == 4);
   CHECK(got == std::vector<int>{1, 2, 3, 4});
-  CHECK(t3.completions == 1);
-  CHECK(t4.completions == 1);
+  CHECK(s3.token.completions == 1);
+  CHECK(s4.token.completions == 1);
   CHECK_FALSE(disconnected);
+}
+
+namespace {
+
+/// An asynchronous-style receiver queued by hand: notify-only, no slot.
+template <class T>
+struct queued_notification : recorded_waiter<T> {
+  explicit queued_notification(channel_core<T>& core) {
+    this->w.notify_only = true;
+    REQUIRE(core.wait_for_message(this->w));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("channel_core: a notify-only receiver is woken and the message stays buffered", "[core][async]") {
+  core_owner<int> owner(channel_core<int>::unbounded);
+  queued_notification<int> n(*owner.core);
+  int value = 1;
+  REQUIRE(owner.core->send(value, nullptr) == op_result::done);
+  CHECK(n.w.status == wait_status::notified);
+  CHECK(n.token.completions == 1);
+  CHECK(owner.core->size() == 1);  // taken only when the receiver runs
+  CHECK_FALSE(owner.core->wait_for_message(n.w));  // a message is ready: no need to queue
+}
+
+TEST_CASE("channel_core: a receiver queued behind a notified one gets the oldest message", "[core][async]") {
+  // Regression: the second send used to hand its own value to the queued
+  // thread receiver, overtaking the message buffered for the notified one,
+  // so a consumer saw a producer's messages out of order.
+  core_owner<int> owner(channel_core<int>::unbounded);
+  queued_notification<int> notified(*owner.core);
+  queued_receive<int> direct(*owner.core);
+  int first = 1, second = 2;
+  REQUIRE(owner.core->send(first, nullptr) == op_result::done);
+  REQUIRE(owner.core->send(second, nullptr) == op_result::done);
+  CHECK(direct.slot == 1);
+  std::optional<int> rest;
+  REQUIRE(owner.core->recv(store_into(rest), nullptr, nullptr) == op_result::done);
+  CHECK(rest == 2);
+}
+
+TEST_CASE("channel_core: closing with messages buffered for a notified receiver lets the others drain", "[core][async]") {
+  core_owner<int> owner(channel_core<int>::unbounded);
+  queued_notification<int> notified(*owner.core);
+  queued_receive<int> direct(*owner.core);
+  int value = 1;
+  REQUIRE(owner.core->send(value, nullptr) == op_result::done);
+  owner.core->close();
+  CHECK(direct.w.status == wait_status::retry);  // not "disconnected": a message is still there
+  std::optional<int> out;
+  CHECK(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::done);
+  CHECK(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::disconnected);
+}
+
+TEST_CASE("channel_core: a rendezvous sender queues and wakes a notify-only receiver", "[core][async]") {
+  core_owner<int> owner(0);
+  queued_notification<int> n(*owner.core);
+  recorded_waiter<int> sender;
+  int value = 3;
+  CHECK(owner.core->send(value, nullptr) == op_result::would_block);  // try_send does not wait for it
+  CHECK(n.token.completions == 0);
+  REQUIRE(owner.core->send(value, &sender.w) == op_result::queued);
+  CHECK(n.w.status == wait_status::notified);
+  std::optional<int> out;  // the woken receiver, running: takes from the queued sender
+  REQUIRE(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::done);
+  CHECK(out == 3);
+  CHECK(sender.w.status == wait_status::done);
+}
+
+TEST_CASE("channel_core: a cancelled notified receiver passes the wake-up on", "[core][async]") {
+  core_owner<int> owner(channel_core<int>::unbounded);
+  queued_notification<int> first(*owner.core);
+  queued_notification<int> second(*owner.core);
+  int value = 4;
+  REQUIRE(owner.core->send(value, nullptr) == op_result::done);
+  CHECK(first.token.completions == 1);
+  CHECK(second.token.completions == 0);
+  owner.core->pass_on();  // the first one was cancelled before it ran
+  CHECK(second.token.completions == 1);
+  CHECK(owner.core->size() == 1);
 }

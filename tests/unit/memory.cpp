@@ -2,6 +2,9 @@
 // delete in this test program (which is why it is a program of its own).
 #include <rill/rill.hpp>
 
+#include <asio/bind_executor.hpp>
+#include <asio/io_context.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -69,4 +72,51 @@ TEST_CASE("memory: blocking waits allocate nothing", "[memory]") {
   consumer.join();
   CHECK(received == 1010);
   CHECK(during == 0);
+}
+
+namespace {
+
+/// Receives, sends the next number back into the same channel, and receives
+/// again, until `left` runs out: one async receive and one async send per
+/// round, with plain callbacks so that only rill's own allocations count.
+struct echo_round {
+  rill::sender<std::uint64_t> tx;
+  rill::receiver<std::uint64_t> rx;
+  asio::io_context* io;
+  int* left;
+
+  void operator()(std::error_code ec, std::uint64_t value) const {
+    if (ec || --*left == 0) return;
+    tx.async_send(value + 1, asio::bind_executor(*io, [](std::error_code, std::optional<std::uint64_t>) {}));
+    rx.async_recv(asio::bind_executor(*io, *this));
+  }
+};
+
+long allocations_per_round(rill::sender<std::uint64_t> tx, rill::receiver<std::uint64_t> rx, int rounds) {
+  asio::io_context io;
+  auto ignore = [](std::error_code, std::optional<std::uint64_t>) {};
+  int warm_up = 100;
+  tx.async_send(0, asio::bind_executor(io, ignore));
+  rx.async_recv(asio::bind_executor(io, echo_round{tx, rx, &io, &warm_up}));
+  io.run();  // fills the thread's recycling cache
+  int left = rounds;
+  const long before = total_allocations.load();
+  tx.async_send(0, asio::bind_executor(io, ignore));
+  rx.async_recv(asio::bind_executor(io, echo_round{tx, rx, &io, &left}));
+  io.restart();
+  io.run();
+  const long allocations = total_allocations.load() - before;
+  REQUIRE(left == 0);  // every round ran
+  return allocations;
+}
+
+}  // namespace
+
+TEST_CASE("memory: asynchronous operations allocate nothing in the steady state", "[memory][async]") {
+  const auto capacity = GENERATE(as<std::size_t>{}, 0u, 1u, 16u);
+  auto [tx, rx] = capacity == 16 ? rill::channel<std::uint64_t>() : rill::sync_channel<std::uint64_t>(capacity);
+  const int rounds = 1000;
+  const long allocations = allocations_per_round(tx, rx, rounds);
+  INFO(allocations << " allocations in " << rounds << " rounds of one async send and one async receive");
+  CHECK(allocations == 0);
 }

@@ -10,6 +10,13 @@
 //     an operation that could proceed never queues. Queues may also hold
 //     stale arms of selects that completed elsewhere; whoever meets one
 //     unlinks it (its claim fails), so stale arms never block progress.
+//     Notify-only receivers (asynchronous ones) are the exception: they are
+//     claimed as a wake-up while the message stays in the buffer, or, on a
+//     rendezvous channel, with the sender that holds it queued; they take it
+//     themselves when they resume, and pass the wake-up on if they were
+//     cancelled meanwhile (pass_on_locked). So a receiver queued behind a
+//     notified one may find messages buffered: whoever serves it gives it
+//     the oldest one, never a newer value, which keeps per-producer order.
 //  3. A waiter's memory stays valid while it is linked, and, once claimed,
 //     until its token's `complete` has been called. Tokens are completed
 //     after the lock is released (completion_list).
@@ -95,16 +102,12 @@ class channel_core {
   // ---- single operations ------------------------------------------------
 
   /// One send attempt. On `done` the value has been moved from; on anything
-  /// else it is untouched. With `w`, a send that would block queues `w`.
+  /// else it is untouched (while `queued`, a partner may take it). With `w`,
+  /// a send that would block queues `w`.
   op_result send(T& value, waiter<T>* w) {
     completion_list wake;  // declared first: completes after the lock is released
     std::lock_guard lock(mutex_);
-    op_result r = try_send_locked(value, wake);
-    if (r == op_result::would_block && w != nullptr) {
-      enqueue_sender_locked(*w, value);
-      r = op_result::queued;
-    }
-    return r;
+    return send_locked(value, w, wake);
   }
 
   /// One receive attempt. `sink(T&&)` consumes the message on `done`; with
@@ -115,7 +118,7 @@ class channel_core {
     std::lock_guard lock(mutex_);
     op_result r = try_recv_locked(sink, wake);
     if (r == op_result::would_block && w != nullptr) {
-      enqueue_receiver_locked(*w, *slot);
+      enqueue_receiver_locked(*w, slot);
       r = op_result::queued;
     }
     return r;
@@ -139,12 +142,31 @@ class channel_core {
     return taken;
   }
 
+  /// Queues a notify-only receiver unless a message may be ready (or the
+  /// channel is closed), in which case it returns false and the owner
+  /// should try to receive when it runs. Takes nothing either way.
+  bool wait_for_message(waiter<T>& w) {
+    std::lock_guard lock(mutex_);
+    if (buffered_locked() != 0 || !senders_waiting_.empty() || closed_) return false;
+    enqueue_receiver_locked(w, nullptr);
+    return true;
+  }
+
+  /// A notified receiver that will not receive after all (cancelled) hands
+  /// its wake-up to the receivers still queued.
+  void pass_on() {
+    completion_list wake;
+    std::lock_guard lock(mutex_);
+    pass_on_locked(wake);
+  }
+
   /// The owner gives up on its queued waiter (timeout, cancellation).
-  /// True if it was withdrawn untouched; false if a partner claimed it first
-  /// (its completion is then on the way and must be awaited).
+  /// True if it was withdrawn untouched; false if it is not queued, because
+  /// a partner claimed it first (its completion is then on the way and must
+  /// be awaited) or because it never was.
   bool abort(waiter<T>& w) noexcept {
     std::lock_guard lock(mutex_);
-    if (!w.token->try_abort()) return false;
+    if (!w.linked || !w.token->try_abort()) return false;
     dequeue_locked(w);
     return true;
   }
@@ -181,56 +203,46 @@ class channel_core {
 
   futex_mutex& mutex() const noexcept { return mutex_; }
 
-  op_result try_send_locked(T& value, completion_list& wake) {
+  /// Sends, or queues `self` if given and the send would block.
+  op_result send_locked(T& value, waiter<T>* self, completion_list& wake) {
     if (closed_) return op_result::disconnected;
+    if (capacity_ == 0) return send_rendezvous_locked(value, self, wake);
     // A queued receiver means the buffer is empty: hand the value straight
-    // to it (no buffer round trip, and the only way for a rendezvous).
-    while (waiter<T>* r = pop_receiver_locked()) {
-      try {
-        r->recv_slot->emplace(std::move(value));
-      } catch (...) {
-        finish_locked(*r, wait_status::retry, wake);
-        throw;
+    // to it, or buffer it for a notify-only one, which takes it on resume.
+    if (waiter<T>* r = pop_receiver_locked(receiver_kind::any)) {
+      if (r->notify_only) {
+        finish_locked(*r, wait_status::notified, wake);  // also if the push below throws: a spurious wake-up
+        push_locked(std::move(value));
+      } else if (buffered_locked() == 0) {
+        hand_to_locked(*r, value, wake);
+      } else {
+        // Messages buffered for a notified receiver that has not run yet:
+        // this receiver gets the oldest of them, not our newer value, so
+        // nobody sees a producer's messages out of order.
+        deliver_front_locked(*r, wake);
+        push_locked(std::move(value));
       }
-      finish_locked(*r, wait_status::done, wake);
       return op_result::done;
     }
     if (has_room_locked()) {
       push_locked(std::move(value));
       return op_result::done;
     }
-    return op_result::would_block;
+    if (self == nullptr) return op_result::would_block;
+    enqueue_sender_locked(*self, value);
+    return op_result::queued;
   }
 
   template <class Sink>
   op_result try_recv_locked(Sink& sink, completion_list& wake) {
     if (buffered_locked() != 0) {
       take_front_locked(sink);
-      // A bounded buffer that was full may have senders queued: move the
-      // oldest one's value into the slot just freed, so order is kept.
-      while (waiter<T>* s = pop_sender_locked()) {
-        try {
-          push_locked(std::move(*s->send_value));
-        } catch (...) {
-          // The sender keeps its value and tries again itself; our own
-          // receive has succeeded, so the exception is not ours to report.
-          finish_locked(*s, wait_status::retry, wake);
-          break;
-        }
-        finish_locked(*s, wait_status::done, wake);
-        break;
-      }
+      refill_locked(wake);
       return op_result::done;
     }
     // Empty buffer with a live sender queued: a rendezvous hand-off.
-    while (waiter<T>* s = pop_sender_locked()) {
-      try {
-        sink(std::move(*s->send_value));
-      } catch (...) {
-        finish_locked(*s, wait_status::retry, wake);
-        throw;
-      }
-      finish_locked(*s, wait_status::done, wake);
+    if (waiter<T>* s = pop_sender_locked()) {
+      transfer_locked(*s, wake, [&] { sink(std::move(*s->send_value)); });
       return op_result::done;
     }
     return closed_ ? op_result::disconnected : op_result::would_block;
@@ -242,9 +254,10 @@ class channel_core {
     senders_waiting_.push_back(w);
   }
 
-  void enqueue_receiver_locked(waiter<T>& w, std::optional<T>& slot) noexcept {
+  /// `slot` is null for a notify-only receiver.
+  void enqueue_receiver_locked(waiter<T>& w, std::optional<T>* slot) noexcept {
     w.status = wait_status::pending;
-    w.recv_slot = &slot;
+    w.recv_slot = slot;
     receivers_waiting_.push_back(w);
   }
 
@@ -289,19 +302,99 @@ class channel_core {
     }
   }
 
-  /// Unlinks queued waiters until one can be claimed; stale select arms and
-  /// aborted waiters are dropped on the way.
-  static waiter<T>* pop_claimable(waiter_queue& queue) noexcept {
-    while (!queue.empty()) {
-      auto* w = static_cast<waiter<T>*>(queue.front());
+  enum class receiver_kind { any, direct, notify_only };
+
+  /// Unlinks queued waiters of the wanted kind, oldest first, until one can
+  /// be claimed; stale select arms met on the way are dropped, waiters of
+  /// another kind stay queued.
+  static waiter<T>* pop_claimable(waiter_queue& queue, receiver_kind kind = receiver_kind::any) noexcept {
+    waiter_base* next = queue.front();
+    while (next != nullptr) {
+      auto* w = static_cast<waiter<T>*>(next);
+      next = w->next;
+      if (kind != receiver_kind::any && w->notify_only != (kind == receiver_kind::notify_only)) continue;
       queue.remove(*w);
       if (w->token->try_claim(w->arm)) return w;
     }
     return nullptr;
   }
 
-  waiter<T>* pop_receiver_locked() noexcept { return pop_claimable(receivers_waiting_); }
+  waiter<T>* pop_receiver_locked(receiver_kind kind) noexcept { return pop_claimable(receivers_waiting_, kind); }
   waiter<T>* pop_sender_locked() noexcept { return pop_claimable(senders_waiting_); }
+
+  /// Moves `value` into a claimed direct receiver's slot.
+  static void hand_to_locked(waiter<T>& r, T& value, completion_list& wake) {
+    transfer_locked(r, wake, [&] { r.recv_slot->emplace(std::move(value)); });
+  }
+
+  /// Runs `move`, the hand-off for the claimed waiter `w`, and completes
+  /// `w`: done, or retry if the move threw (invariant 5; the exception goes
+  /// on to the operation that performed the move).
+  template <class Move>
+  static void transfer_locked(waiter<T>& w, completion_list& wake, Move&& move) {
+    try {
+      move();
+    } catch (...) {
+      finish_locked(w, wait_status::retry, wake);
+      throw;
+    }
+    finish_locked(w, wait_status::done, wake);
+  }
+
+  /// A rendezvous send meets a receiver that holds out its slot now, or
+  /// queues with its value and wakes one notify-only receiver, which takes
+  /// the value from the queue when it resumes: the send completes only once
+  /// a receiver holds the message.
+  op_result send_rendezvous_locked(T& value, waiter<T>* self, completion_list& wake) {
+    if (waiter<T>* r = pop_receiver_locked(receiver_kind::direct)) {
+      hand_to_locked(*r, value, wake);
+      return op_result::done;
+    }
+    if (self == nullptr) return op_result::would_block;
+    enqueue_sender_locked(*self, value);
+    if (waiter<T>* r = pop_receiver_locked(receiver_kind::notify_only)) finish_locked(*r, wait_status::notified, wake);
+    return op_result::queued;
+  }
+
+  /// Announces what is ready to the queued receivers: one notify-only
+  /// receiver per buffered message (or one for queued rendezvous senders),
+  /// and buffered messages straight to direct receivers.
+  void pass_on_locked(completion_list& wake) {
+    if (capacity_ == 0) {
+      if (senders_waiting_.empty()) return;
+      if (waiter<T>* r = pop_receiver_locked(receiver_kind::notify_only)) finish_locked(*r, wait_status::notified, wake);
+      return;
+    }
+    for (std::size_t unannounced = buffered_locked(); unannounced != 0; --unannounced) {
+      waiter<T>* r = pop_receiver_locked(receiver_kind::any);
+      if (r == nullptr) return;
+      if (r->notify_only) {
+        finish_locked(*r, wait_status::notified, wake);
+        continue;
+      }
+      deliver_front_locked(*r, wake);
+      refill_locked(wake);
+    }
+  }
+
+  /// A bounded buffer that was full may have senders queued: moves the
+  /// oldest one's value into the slot just freed, so order is kept.
+  void refill_locked(completion_list& wake) noexcept {
+    waiter<T>* s = pop_sender_locked();
+    if (s == nullptr) return;
+    try {
+      transfer_locked(*s, wake, [&] { push_locked(std::move(*s->send_value)); });
+    } catch (...) {
+      // The sender keeps its value and tries again itself; the receive that
+      // made room has succeeded, so the exception is not its to report.
+    }
+  }
+
+  /// Moves the oldest buffered message into a claimed direct receiver's slot.
+  void deliver_front_locked(waiter<T>& r, completion_list& wake) {
+    auto into_slot = [&r](T&& m) { r.recv_slot->emplace(std::move(m)); };
+    transfer_locked(r, wake, [&] { take_front_locked(into_slot); });
+  }
 
   static void finish_locked(waiter<T>& w, wait_status status, completion_list& wake) noexcept {
     w.status = status;
@@ -311,9 +404,12 @@ class channel_core {
   void close_locked(completion_list& wake) noexcept {
     if (closed_) return;
     closed_ = true;
-    // By invariant 2 the receivers waiting here found the buffer empty, so
-    // for them nothing more will come; senders keep their values.
-    while (waiter<T>* r = pop_receiver_locked()) finish_locked(*r, wait_status::disconnected, wake);
+    // Receivers waiting here found the buffer empty, so for them nothing
+    // more will come, unless messages sit buffered for a notified receiver
+    // that has not run yet: then they try again and drain those first.
+    // Senders keep their values.
+    const wait_status for_receivers = buffered_locked() == 0 ? wait_status::disconnected : wait_status::retry;
+    while (waiter<T>* r = pop_receiver_locked(receiver_kind::any)) finish_locked(*r, for_receivers, wake);
     while (waiter<T>* s = pop_sender_locked()) finish_locked(*s, wait_status::disconnected, wake);
   }
 

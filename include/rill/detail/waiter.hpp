@@ -13,7 +13,9 @@ enum class wait_status : std::uint8_t {
   pending,       ///< not completed yet
   done,          ///< the message was handed over (taken from a sender / given to a receiver)
   disconnected,  ///< the channel closed or lost its other side; a send keeps its value
-  retry,         ///< a partner's move of T threw; nothing was transferred, start over
+  retry,         ///< nothing was transferred, start over (a partner's move of T threw,
+                 ///< or a receiver must drain what was buffered before it closed)
+  notified,      ///< a notify-only receiver was told a message may be there; it takes it itself
 };
 
 /// Decides, exactly once, which of an operation's arms completes it, or that
@@ -25,7 +27,9 @@ enum class wait_status : std::uint8_t {
 /// Protocol: a partner claims under the lock of the channel the arm is
 /// queued on, performs the hand-off there, unlocks, and only then calls
 /// `complete`. The owner aborts with `try_abort`; if that fails, a partner
-/// owns the token and `complete` is on its way.
+/// owns the token and `complete` is on its way. A token only matters while
+/// one of its waiters is queued: an owner that waits again (an asynchronous
+/// operation woken without a message) calls `rearm` before queueing anew.
 struct claim_token {
   static constexpr std::uint32_t unclaimed = 0;
   static constexpr std::uint32_t aborted = 1;
@@ -56,6 +60,10 @@ struct claim_token {
 
   bool is_claimed() const noexcept { return state.load(std::memory_order_acquire) != unclaimed; }
 
+  /// Makes a completed token claimable again. Only while none of its
+  /// waiters is queued, so nobody else can be looking at it.
+  void rearm() noexcept { state.store(unclaimed, std::memory_order_relaxed); }
+
   /// Which arm won; only meaningful once claimed by a partner.
   std::uint32_t winning_arm() const noexcept { return state.load(std::memory_order_acquire) - first_arm; }
 
@@ -70,6 +78,11 @@ struct waiter_base {
   waiter_base* prev = nullptr;
   waiter_base* next = nullptr;
   bool linked = false;                        ///< in a channel queue; guarded by that channel's lock
+  /// A receiver that is only told a message may be there, and takes it
+  /// itself when it resumes: an asynchronous receive, which completes
+  /// through a post and may be cancelled before it runs, must not be handed
+  /// a message it could then drop.
+  bool notify_only = false;
   wait_status status = wait_status::pending;  ///< written by the claimer under the channel lock
   std::uint32_t arm = 0;                      ///< this arm's index within its token
   claim_token* token = nullptr;

@@ -1,0 +1,397 @@
+// rill — asynchronous send and receive: a waiter that completes an Asio
+// handler on its associated executor.
+//
+// An operation is one allocation (through the handler's associated
+// allocator; Asio's recycling allocator by default, so none in the steady
+// state) holding the handler, outstanding work on its executor, a waiter and
+// the value. It never invokes the handler inside another thread's send or
+// recv: whoever completes it posts `resume` to the handler's executor, and
+// the handler runs there.
+//
+// Cancel safety. A receive takes its message only in `resume`, on the
+// handler's executor, immediately before invoking the handler; partners
+// merely notify it (a notify-only waiter). A cancellation that arrives first
+// therefore finds nothing taken: the receive completes with
+// operation_aborted and passes its wake-up on. A send's value is taken by
+// whoever claims it; once taken the send has completed, and it reports
+// success even if a cancellation arrived meanwhile. A send cancelled before
+// that hands its value back.
+#pragma once
+
+#include <rill/detail/channel_core.hpp>
+#include <rill/detail/waiter.hpp>
+#include <rill/error.hpp>
+
+#include <asio/associated_allocator.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/cancellation_type.hpp>
+#include <asio/error.hpp>
+#include <asio/execution/outstanding_work.hpp>
+#include <asio/execution_context.hpp>
+#include <asio/post.hpp>
+#include <asio/prefer.hpp>
+#include <asio/query.hpp>
+#include <asio/recycling_allocator.hpp>
+#include <asio/system_executor.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace rill::detail {
+
+/// What an asynchronous receive completes with: T itself when it can be
+/// default-constructed (for the error case), else std::optional<T>.
+template <class T>
+using async_recv_value = std::conditional_t<std::is_default_constructible_v<T>, T, std::optional<T>>;
+
+// ---- teardown of execution contexts ------------------------------------------
+
+/// An operation as its execution context's registry sees it.
+struct pending_operation {
+  pending_operation* prev = nullptr;
+  pending_operation* next = nullptr;
+  bool registered = false;
+  /// Called, under the registry's lock, when the context shuts down.
+  void (*on_shutdown)(pending_operation&) noexcept = nullptr;
+};
+
+/// The operations that have work on one execution context. Shared with the
+/// operations, because a partner thread may still complete one after the
+/// context (and its services) are gone.
+struct pending_registry {
+  std::mutex mutex;
+  pending_operation* head = nullptr;
+  bool shut_down = false;
+
+  void add_locked(pending_operation& op) noexcept {
+    op.prev = nullptr;
+    op.next = head;
+    if (head != nullptr) head->prev = &op;
+    head = &op;
+    op.registered = true;
+  }
+
+  void remove_locked(pending_operation& op) noexcept {
+    if (!op.registered) return;
+    if (op.prev != nullptr)
+      op.prev->next = op.next;
+    else
+      head = op.next;
+    if (op.next != nullptr) op.next->prev = op.prev;
+    op.prev = op.next = nullptr;
+    op.registered = false;
+  }
+};
+
+/// Registered with each execution context that a channel operation has
+/// work on. A waiting operation sits in a channel, in no queue of the
+/// context, so the context could not destroy it; this service does, on
+/// shutdown, so that no handler outlives its io_context and nothing is
+/// posted to a dead one.
+class pending_operations final : public asio::execution_context::service {
+ public:
+  using key_type = pending_operations;
+  static inline asio::execution_context::id id;
+
+  explicit pending_operations(asio::execution_context& context)
+      : asio::execution_context::service(context), registry_(std::make_shared<pending_registry>()) {}
+
+  const std::shared_ptr<pending_registry>& registry() const noexcept { return registry_; }
+
+ private:
+  void shutdown() override {
+    std::lock_guard lock(registry_->mutex);
+    registry_->shut_down = true;
+    while (pending_operation* op = registry_->head) {
+      registry_->remove_locked(*op);
+      op->on_shutdown(*op);
+    }
+  }
+
+  std::shared_ptr<pending_registry> registry_;  ///< null for executors without a context
+};
+
+// ---- the operation -----------------------------------------------------------
+
+/// A counted reference to a core, for initiation objects (a deferred
+/// operation may be launched after every handle is gone) and operations.
+template <class T>
+class core_ref {
+ public:
+  explicit core_ref(channel_core<T>& core) noexcept : core_(&core) { core_->retain(); }
+  core_ref(const core_ref& other) noexcept : core_(other.core_) { core_->retain(); }
+  core_ref& operator=(const core_ref&) = delete;
+  ~core_ref() { core_->release(); }
+  channel_core<T>& operator*() const noexcept { return *core_; }
+  channel_core<T>* operator->() const noexcept { return core_; }
+
+ private:
+  channel_core<T>* core_;
+};
+
+enum class async_direction { send, receive };
+
+template <class T, class Handler, async_direction Direction>
+class async_operation final : claim_token, pending_operation {
+  using executor_type = asio::associated_executor_t<Handler, asio::system_executor>;
+  using work_type =
+      std::decay_t<decltype(asio::prefer(std::declval<const executor_type&>(), asio::execution::outstanding_work.tracked))>;
+  using allocator_type = typename std::allocator_traits<asio::associated_allocator_t<
+      Handler, asio::recycling_allocator<void>>>::template rebind_alloc<async_operation>;
+  static constexpr bool is_send = Direction == async_direction::send;
+  /// The second argument of the completion signature.
+  using completion_value = std::conditional_t<is_send, std::optional<T>, async_recv_value<T>>;
+
+ public:
+  /// Starts an operation; `value` is the message for a send.
+  template <class H>
+  static void start(channel_core<T>& core, H&& handler, std::optional<T> value = std::nullopt) {
+    allocator_type alloc(asio::get_associated_allocator(handler, asio::recycling_allocator<void>()));
+    async_operation* op = std::allocator_traits<allocator_type>::allocate(alloc, 1);
+    try {
+      std::allocator_traits<allocator_type>::construct(alloc, op, core, std::forward<H>(handler), std::move(value),
+                                                       alloc);
+    } catch (...) {
+      std::allocator_traits<allocator_type>::deallocate(alloc, op, 1);
+      throw;
+    }
+    op->begin();
+  }
+
+  async_operation(channel_core<T>& core, Handler handler, std::optional<T> value, const allocator_type& alloc)
+      : claim_token(&on_claimed),
+        core_(core),
+        handler_(std::move(handler)),
+        work_(asio::prefer(asio::get_associated_executor(*handler_, asio::system_executor()),
+                           asio::execution::outstanding_work.tracked)),
+        value_(std::move(value)),
+        alloc_(alloc) {
+    on_shutdown = &shutdown_while_pending;
+    waiter_.token = this;
+    waiter_.notify_only = !is_send;
+  }
+
+ private:
+  /// Owns an operation posted to its executor: runs it, or destroys it if
+  /// the context is destroyed with the function still queued.
+  struct resume_function {
+    async_operation* op;
+    explicit resume_function(async_operation* o) noexcept : op(o) {}
+    resume_function(resume_function&& other) noexcept : op(std::exchange(other.op, nullptr)) {}
+    resume_function& operator=(resume_function&&) = delete;
+    ~resume_function() {
+      if (op != nullptr) op->destroy();
+    }
+    void operator()() { std::exchange(op, nullptr)->resume(); }
+  };
+
+  class cancel_handler {
+   public:
+    explicit cancel_handler(async_operation* op) noexcept : op_(op) {}
+    void operator()(asio::cancellation_type_t type) {
+      if (type != asio::cancellation_type::none) op_->cancel();
+    }
+
+   private:
+    async_operation* op_;
+  };
+
+  void begin() {
+    // Executors without an execution context (use_future's, say) have no
+    // context that could be destroyed under us.
+    if constexpr (asio::can_query<const work_type&, asio::execution::context_t>::value) {
+      registry_ = asio::use_service<pending_operations>(asio::query(*work_, asio::execution::context)).registry();
+      std::lock_guard lock(registry_->mutex);
+      registry_->add_locked(*this);
+    }
+    auto slot = asio::get_associated_cancellation_slot(*handler_);
+    if (slot.is_connected()) slot.template emplace<cancel_handler>(this);
+    if constexpr (is_send) {
+      attempt_send();
+    } else {
+      // Never take a message here: it would sit in this operation until the
+      // posted handler runs, where a cancellation could strand it.
+      if (!core_->wait_for_message(waiter_)) post_resume();
+    }
+  }
+
+  /// Claim-token completion: a partner claimed our waiter (took the value,
+  /// notified us, or closed the channel). Runs on the partner's thread after
+  /// it released the channel lock.
+  static void on_claimed(claim_token& token) noexcept { static_cast<async_operation&>(token).post_resume(); }
+
+  /// Hands the operation to its executor. Under the registry's lock, so
+  /// that a context shutting down either sees it posted (and destroys it
+  /// with its queue) or leaves it orphaned for us to free here. A post that
+  /// cannot allocate leaves no way to complete the handler, as in Asio.
+  void post_resume() noexcept {
+    if (registry_ == nullptr) return asio::post(*work_, resume_function(this));
+    const std::shared_ptr<pending_registry> registry = registry_;  // outlives `this` below
+    std::lock_guard lock(registry->mutex);
+    if (!handler_) {
+      release_storage();  // orphaned by shutdown: handler and work are gone already
+      return;
+    }
+    posted_.store(true, std::memory_order_relaxed);
+    asio::post(*work_, resume_function(this));
+  }
+
+  void cancel() {
+    cancel_requested_.store(true, std::memory_order_release);
+    // Withdrawn untouched: complete it now. Otherwise a resume is on its way
+    // (or running) and sees the request.
+    if (core_->abort(waiter_)) post_resume();
+  }
+
+  /// Runs on the handler's executor.
+  void resume() {
+    posted_.store(false, std::memory_order_relaxed);
+    if constexpr (is_send) {
+      switch (waiter_.status) {
+        case wait_status::done:
+          return complete({}, std::nullopt);
+        case wait_status::disconnected:
+          return complete(errc::disconnected, std::move(value_));
+        case wait_status::retry:
+          return attempt_send();
+        case wait_status::pending:
+        case wait_status::notified:
+          return complete(asio::error::operation_aborted, std::move(value_));
+      }
+    } else {
+      if (cancel_requested_.load(std::memory_order_acquire)) {
+        core_->pass_on();  // we may have been woken for a message we now leave
+        return complete(asio::error::operation_aborted, completion_value());
+      }
+      attempt_receive();
+    }
+  }
+
+  void attempt_send() {
+    rearm();
+    switch (core_->send(*value_, &waiter_)) {
+      case op_result::done:
+        waiter_.status = wait_status::done;
+        return post_resume();
+      case op_result::disconnected:
+        waiter_.status = wait_status::disconnected;
+        return post_resume();
+      case op_result::queued:
+      case op_result::would_block:
+        return;  // a receiver or close() completes us; cancel() may withdraw us
+    }
+  }
+
+  void attempt_receive() {
+    std::optional<T> message;
+    rearm();
+    auto sink = [&message](T&& m) { message.emplace(std::move(m)); };
+    switch (core_->recv(sink, &waiter_, nullptr)) {
+      case op_result::done:
+        return complete({}, completion_value(std::move(*message)));
+      case op_result::disconnected:
+        return complete(errc::disconnected, completion_value());
+      case op_result::queued:
+      case op_result::would_block:
+        // A cancellation that came while we were running found us not
+        // queued; withdraw now if nobody has notified us meanwhile.
+        if (cancel_requested_.load(std::memory_order_acquire) && core_->abort(waiter_)) post_resume();
+        return;
+    }
+  }
+
+  /// Frees the operation, then invokes the handler (so that the handler
+  /// may start the next operation in the memory just released). Work on
+  /// the executor is held until the handler has run.
+  void complete(std::error_code ec, completion_value value) {
+    clear_cancellation_slot();
+    Handler handler(std::move(*handler_));
+    work_type work(std::move(*work_));
+    destroy();
+    std::move(handler)(ec, std::move(value));
+  }
+
+  void clear_cancellation_slot() noexcept {
+    auto slot = asio::get_associated_cancellation_slot(*handler_);
+    if (slot.is_connected()) slot.clear();
+  }
+
+  /// Destroys the operation without invoking the handler.
+  void destroy() noexcept {
+    if (registry_ != nullptr) {
+      std::lock_guard lock(registry_->mutex);
+      registry_->remove_locked(*this);
+    }
+    release_storage();
+  }
+
+  void release_storage() noexcept {
+    allocator_type alloc(alloc_);
+    std::allocator_traits<allocator_type>::destroy(alloc, this);
+    std::allocator_traits<allocator_type>::deallocate(alloc, this, 1);
+  }
+
+  /// The execution context shuts down (its destructor runs); called under
+  /// the registry's lock. Queued in the channel: withdraw and destroy now.
+  /// Posted: the context destroys the posted function with its queue.
+  /// Claimed by a partner whose post is still to come: destroy the handler
+  /// and the work now, while the context exists, and leave the memory to
+  /// that post, which finds the operation orphaned.
+  static void shutdown_while_pending(pending_operation& registered) noexcept {
+    auto& self = static_cast<async_operation&>(registered);
+    if (self.posted_.load(std::memory_order_relaxed)) return;
+    const bool withdrawn = self.core_->abort(self.waiter_);
+    self.clear_cancellation_slot();
+    if (withdrawn) {
+      self.release_storage();  // already unregistered by the shutdown
+      return;
+    }
+    self.handler_.reset();
+    self.work_.reset();
+  }
+
+  core_ref<T> core_;
+  std::optional<Handler> handler_;  ///< empty once orphaned by a shutdown
+  std::optional<work_type> work_;
+  std::optional<T> value_;  ///< a send's message, handed back on failure
+  allocator_type alloc_;
+  waiter<T> waiter_;
+  std::atomic<bool> cancel_requested_{false};
+  std::atomic<bool> posted_{false};
+  std::shared_ptr<pending_registry> registry_;  ///< null for executors without a context
+};
+
+}  // namespace rill::detail
+
+namespace rill::detail {
+
+/// Initiation objects for asio::async_initiate. They hold a counted
+/// reference to the core, because a deferred operation may be launched
+/// after the handle that created it is gone.
+template <class T>
+struct initiate_async_send {
+  core_ref<T> core;
+  template <class Handler>
+  void operator()(Handler&& handler, T value) const {
+    using op = async_operation<T, std::decay_t<Handler>, async_direction::send>;
+    op::start(*core, std::forward<Handler>(handler), std::optional<T>(std::move(value)));
+  }
+};
+
+template <class T>
+struct initiate_async_recv {
+  core_ref<T> core;
+  template <class Handler>
+  void operator()(Handler&& handler) const {
+    using op = async_operation<T, std::decay_t<Handler>, async_direction::receive>;
+    op::start(*core, std::forward<Handler>(handler));
+  }
+};
+
+}  // namespace rill::detail

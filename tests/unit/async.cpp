@@ -1,0 +1,381 @@
+// Asynchronous send and receive on Asio executors. Deterministic where it
+// can be: start the operation, check that nothing completed before the
+// io_context runs, run it, then check the result.
+#include <rill/rill.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/deferred.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "support/channel_kinds.hpp"
+#include "support/test_support.hpp"
+
+using rill_test::channel_kind;
+
+namespace {
+
+/// What a completion handler saw.
+template <class V>
+struct outcome {
+  bool done = false;
+  std::error_code ec;
+  V value{};
+  std::thread::id thread;
+};
+
+/// A callback bound to `io` that records into `out`.
+template <class V>
+auto record_into(asio::io_context& io, outcome<V>& out) {
+  return asio::bind_executor(io, [&out](std::error_code ec, V value) {
+    out.done = true;
+    out.ec = ec;
+    out.value = std::move(value);
+    out.thread = std::this_thread::get_id();
+  });
+}
+
+}  // namespace
+
+TEST_CASE("async: a ready message completes the receive only when the executor runs", "[async]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  REQUIRE(tx.send(7));
+  outcome<int> got;
+  rx.async_recv(record_into(io, got));
+  CHECK_FALSE(got.done);  // never completes inline
+  CHECK(rx.size() == 1);  // and has taken nothing yet
+  io.run();
+  CHECK(got.done);
+  CHECK_FALSE(got.ec);
+  CHECK(got.value == 7);
+  CHECK(got.thread == std::this_thread::get_id());
+}
+
+TEST_CASE("async: a thread's send completes a waiting receive on the receive's executor", "[async]") {
+  const auto kind = GENERATE(channel_kind::unbounded, channel_kind::bounded, channel_kind::rendezvous);
+  asio::io_context io;
+  auto [tx, rx] = rill_test::make_channel<int>(kind);
+  outcome<int> got;
+  rx.async_recv(record_into(io, got));
+  io.poll();
+  CHECK_FALSE(got.done);  // waiting
+  std::thread producer([tx = tx] { tx.send(42); });
+  io.run();  // outstanding work keeps run() going until the receive completes
+  producer.join();
+  CHECK(got.done);
+  CHECK(got.value == 42);
+  CHECK(got.thread == std::this_thread::get_id());
+}
+
+TEST_CASE("async: a send on a full channel completes when a receiver makes room", "[async]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(1);
+  REQUIRE(tx.send(1));
+  outcome<std::optional<int>> sent;
+  tx.async_send(2, record_into(io, sent));
+  io.poll();
+  CHECK_FALSE(sent.done);
+  CHECK(rx.recv().value() == 1);  // the refill takes the waiting send's value at once
+  CHECK(rx.try_recv().value() == 2);
+  io.run();
+  CHECK(sent.done);
+  CHECK_FALSE(sent.ec);
+  CHECK_FALSE(sent.value.has_value());
+}
+
+TEST_CASE("async: a failed send hands the value back", "[async]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<std::unique_ptr<int>>(0);
+  outcome<std::optional<std::unique_ptr<int>>> sent;
+  tx.async_send(std::make_unique<int>(5), record_into(io, sent));
+  io.poll();
+  CHECK_FALSE(sent.done);
+  rx = {};  // the last receiver leaves: the waiting send fails
+  io.run();
+  CHECK(sent.ec == rill::errc::disconnected);
+  REQUIRE(sent.value.has_value());
+  CHECK(**sent.value == 5);
+
+  outcome<std::optional<std::unique_ptr<int>>> refused;
+  tx.async_send(std::make_unique<int>(6), record_into(io, refused));
+  io.restart();
+  io.run();
+  CHECK(refused.ec == rill::errc::disconnected);
+  CHECK(**refused.value == 6);
+}
+
+TEST_CASE("async: a receive fails with disconnected once drained", "[async]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  REQUIRE(tx.send(1));
+  outcome<int> first, second;
+  rx.async_recv(record_into(io, first));
+  rx.async_recv(record_into(io, second));
+  io.poll();
+  tx = {};
+  io.run();
+  CHECK(first.value == 1);
+  CHECK_FALSE(first.ec);
+  CHECK(second.ec == rill::errc::disconnected);
+}
+
+TEST_CASE("async: on a rendezvous channel a send completes only once a receiver holds the message", "[async]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(0);
+  outcome<std::optional<int>> sent;
+  tx.async_send(9, record_into(io, sent));
+  io.poll();
+  CHECK_FALSE(sent.done);
+  std::optional<int> received;
+  std::thread receiver([&received, rx = rx] { received = rx.recv().value(); });
+  io.run();  // returns once the send completed, i.e. the receiver has the message
+  CHECK(sent.done);
+  CHECK_FALSE(sent.ec);
+  receiver.join();
+  CHECK(received == 9);
+}
+
+TEST_CASE("async: coroutine to coroutine over a rendezvous channel", "[async]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(0);
+  std::vector<int> got;
+  asio::co_spawn(io, [rx = rx, &got]() -> asio::awaitable<void> {
+    for (;;) {
+      auto [ec, v] = co_await rx.async_recv(asio::experimental::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      got.push_back(v);
+    }
+  }, asio::detached);
+  asio::co_spawn(io, [tx = std::move(tx)]() -> asio::awaitable<void> {
+    for (int i = 0; i < 100; ++i) co_await tx.async_send(i, asio::use_awaitable);
+  }, asio::detached);
+  rx = {};
+  io.run();
+  REQUIRE(got.size() == 100);
+  for (int i = 0; i < 100; ++i) CHECK(got[static_cast<std::size_t>(i)] == i);
+}
+
+TEST_CASE("async: cancelling a waiting receive takes nothing", "[async][cancel]") {
+  const auto type = GENERATE(asio::cancellation_type::terminal, asio::cancellation_type::partial,
+                             asio::cancellation_type::total);
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  asio::cancellation_signal signal;
+  outcome<int> got;
+  rx.async_recv(asio::bind_cancellation_slot(signal.slot(), record_into(io, got)));
+  io.poll();
+  signal.emit(type);
+  io.run();
+  CHECK(got.ec == asio::error::operation_aborted);
+  REQUIRE(tx.send(3));
+  CHECK(rx.try_recv().value() == 3);  // nobody else holds a claim on it
+}
+
+TEST_CASE("async: a receive woken for a message and cancelled before it runs leaves the message", "[async][cancel]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  asio::cancellation_signal signal;
+  outcome<int> got;
+  rx.async_recv(asio::bind_cancellation_slot(signal.slot(), record_into(io, got)));
+  io.poll();
+  REQUIRE(tx.send(4));  // wakes the receive: its resume is now queued on io
+  signal.emit(asio::cancellation_type::terminal);  // arrives before that resume runs
+  io.run();
+  CHECK(got.ec == asio::error::operation_aborted);
+  CHECK(rx.try_recv().value() == 4);
+}
+
+TEST_CASE("async: a cancelled receive passes its wake-up to the next receiver", "[async][cancel]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  asio::cancellation_signal signal;
+  outcome<int> cancelled, other;
+  rx.async_recv(asio::bind_cancellation_slot(signal.slot(), record_into(io, cancelled)));
+  rx.async_recv(record_into(io, other));
+  io.poll();
+  REQUIRE(tx.send(8));  // notifies the first receive only
+  signal.emit(asio::cancellation_type::terminal);
+  io.run();
+  CHECK(cancelled.ec == asio::error::operation_aborted);
+  CHECK(other.value == 8);
+}
+
+TEST_CASE("async: cancelling a waiting send hands the value back and delivers nothing", "[async][cancel]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(0);
+  asio::cancellation_signal signal;
+  outcome<std::optional<int>> sent;
+  tx.async_send(11, asio::bind_cancellation_slot(signal.slot(), record_into(io, sent)));
+  io.poll();
+  signal.emit(asio::cancellation_type::terminal);
+  io.run();
+  CHECK(sent.ec == asio::error::operation_aborted);
+  CHECK(sent.value == 11);
+  CHECK(rx.try_recv().error() == rill::try_recv_error::empty);
+}
+
+TEST_CASE("async: a send taken before its cancellation reports success", "[async][cancel]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(0);
+  asio::cancellation_signal signal;
+  outcome<std::optional<int>> sent;
+  tx.async_send(12, asio::bind_cancellation_slot(signal.slot(), record_into(io, sent)));
+  io.poll();
+  CHECK(rx.try_recv().value() == 12);  // a thread receiver takes it at once
+  signal.emit(asio::cancellation_type::terminal);
+  io.run();
+  CHECK_FALSE(sent.ec);  // delivered, so not "aborted"
+  CHECK_FALSE(sent.value.has_value());
+}
+
+TEST_CASE("async: completion tokens", "[async]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+
+  SECTION("use_future completes on the system executor") {
+    auto future = rx.async_recv(asio::use_future);
+    REQUIRE(tx.send(1));
+    CHECK(future.get() == 1);
+    auto sent = tx.async_send(2, asio::use_future);
+    CHECK_FALSE(sent.get().has_value());
+    CHECK(rx.recv().value() == 2);
+  }
+  SECTION("deferred starts only when launched") {
+    auto op = rx.async_recv(asio::experimental::deferred);
+    REQUIRE(tx.send(3));
+    outcome<int> got;
+    std::move(op)(record_into(io, got));
+    io.run();
+    CHECK(got.value == 3);
+  }
+  SECTION("use_awaitable throws on failure; as_tuple returns the error") {
+    tx.close();
+    std::error_code tuple_ec;
+    bool threw = false;
+    asio::co_spawn(io, [&, rx = rx]() -> asio::awaitable<void> {
+      auto [ec, v] = co_await rx.async_recv(asio::experimental::as_tuple(asio::use_awaitable));
+      tuple_ec = ec;
+      try {
+        co_await rx.async_recv(asio::use_awaitable);
+      } catch (const std::system_error& e) {
+        threw = e.code() == rill::errc::disconnected;
+      }
+    }, asio::detached);
+    io.run();
+    CHECK(tuple_ec == rill::errc::disconnected);
+    CHECK(threw);
+  }
+  SECTION("a strand serialises the handlers") {
+    auto strand = asio::make_strand(io);
+    int in_handler = 0, max_in_handler = 0, count = 0;
+    for (int i = 0; i < 50; ++i)
+      rx.async_recv(asio::bind_executor(strand, [&](std::error_code, int) {
+        max_in_handler = std::max(max_in_handler, ++in_handler);
+        ++count;
+        --in_handler;
+      }));
+    for (int i = 0; i < 50; ++i) REQUIRE(tx.send(i));
+    std::thread helper([&io] { io.run(); });
+    io.run();
+    helper.join();
+    CHECK(count == 50);
+    CHECK(max_in_handler == 1);
+  }
+}
+
+TEST_CASE("async: non-default-constructible messages complete with an optional", "[async]") {
+  struct no_default {
+    explicit no_default(int v) : value(v) {}
+    int value;
+  };
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<no_default>();
+  REQUIRE(tx.send(no_default(4)));
+  outcome<std::optional<no_default>> got;
+  rx.async_recv(record_into(io, got));
+  io.run();
+  REQUIRE(got.value.has_value());
+  CHECK(got.value->value == 4);
+}
+
+TEST_CASE("async: destroying the io_context with operations waiting destroys their handlers", "[async][teardown]") {
+  auto [tx, rx] = rill::sync_channel<int>(0);
+  auto [other_tx, other_rx] = rill::channel<int>();
+  auto alive = std::make_shared<int>(0);
+  bool invoked = false;
+  {
+    asio::io_context io;
+    tx.async_send(1, asio::bind_executor(io, [&invoked, alive](std::error_code, std::optional<int>) { invoked = true; }));
+    other_rx.async_recv(asio::bind_executor(io, [&invoked, alive](std::error_code, int) { invoked = true; }));
+    io.poll();
+    CHECK(alive.use_count() == 3);  // both wait in their channels
+  }
+  CHECK(alive.use_count() == 1);  // destroyed with the context
+  CHECK_FALSE(invoked);
+  // The withdrawn send delivered nothing; the channel works on.
+  CHECK(rx.try_recv().error() == rill::try_recv_error::empty);
+  std::thread receiver([rx = rx] { rx.recv(); });
+  CHECK(tx.send(2));
+  receiver.join();
+}
+
+TEST_CASE("async: io_context destroyed while a receive waits leaves the channel usable", "[async][teardown]") {
+  auto [tx, rx] = rill::channel<int>();
+  auto alive = std::make_shared<int>(0);
+  {
+    asio::io_context io;
+    rx.async_recv(asio::bind_executor(io, [alive](std::error_code, int) {}));
+    io.poll();
+    CHECK(alive.use_count() == 2);  // waiting in the channel
+  }
+  CHECK(alive.use_count() == 1);  // destroyed with the context, never invoked
+  REQUIRE(tx.send(5));
+  CHECK(rx.try_recv().value() == 5);  // the dead receive took nothing
+}
+
+TEST_CASE("async: channel handles destroyed while operations wait", "[async][teardown]") {
+  asio::io_context io;
+  outcome<int> got;
+  outcome<std::optional<int>> sent;
+  {
+    auto [tx, rx] = rill::channel<int>();
+    rx.async_recv(record_into(io, got));
+  }  // both handles gone: the waiting receive sees disconnected
+  {
+    auto [tx, rx] = rill::sync_channel<int>(0);
+    tx.async_send(3, record_into(io, sent));
+  }
+  io.run();
+  CHECK(got.ec == rill::errc::disconnected);
+  CHECK(sent.ec == rill::errc::disconnected);
+  CHECK(sent.value == 3);
+}
+
+TEST_CASE("async: a handler that throws leaves the channel consistent", "[async][teardown]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  REQUIRE(tx.send(1));
+  REQUIRE(tx.send(2));
+  rx.async_recv(asio::bind_executor(io, [](std::error_code, int) { throw std::runtime_error("handler failed"); }));
+  CHECK_THROWS_AS(io.run(), std::runtime_error);
+  outcome<int> got;
+  rx.async_recv(record_into(io, got));
+  io.restart();
+  io.run();
+  CHECK(got.value == 2);
+  CHECK(rx.try_recv().error() == rill::try_recv_error::empty);
+}
