@@ -24,6 +24,17 @@ struct channel_access {
     auto* core = new channel_core<T>(capacity);
     return {sender<T>(core), receiver<T>(core)};
   }
+
+  /// The core behind a handle, for operations over several channels
+  /// (select); throws std::logic_error for an empty handle.
+  template <class T>
+  static channel_core<T>* core(const sender<T>& tx) {
+    return &tx.core();
+  }
+  template <class T>
+  static channel_core<T>* core(const receiver<T>& rx) {
+    return &rx.core();
+  }
 };
 
 }  // namespace detail

@@ -4,5 +4,6 @@
 #include <rill/channel.hpp>
 #include <rill/error.hpp>
 #include <rill/receiver.hpp>
+#include <rill/select.hpp>
 #include <rill/sender.hpp>
 #include <rill/version.hpp>

@@ -160,3 +160,53 @@ TEST_CASE("stress: coroutines on two io_contexts exchange over a rendezvous chan
   other.join();
   CHECK(last == (rounds - 1) * 2);
 }
+
+TEST_CASE("stress: thread selects and coroutine receives share channels", "[stress][async][select]") {
+  const auto kind = GENERATE(channel_kind::unbounded, channel_kind::bounded, channel_kind::rendezvous);
+  INFO(rill_test::to_string(kind));
+  const int per_channel = 2000 * static_cast<int>(rill_test::stress_scale);
+  auto [tx_a, rx_a] = rill_test::make_channel<int>(kind, 4);
+  auto [tx_b, rx_b] = rill_test::make_channel<int>(kind, 4);
+  rill_test::scoped_threads threads;
+  asio::io_context io;
+  std::vector<int> by_coroutines, by_select;
+
+  // Coroutines receive from each channel until it is drained.
+  for (auto* rx : {&rx_a, &rx_b})
+    asio::co_spawn(io, [&by_coroutines, rx = *rx]() -> asio::awaitable<void> {
+      for (;;) {
+        auto [ec, v] = co_await rx.async_recv(asio::experimental::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        by_coroutines.push_back(v);
+      }
+    }, asio::detached);
+  // A thread selects over both, disabling each once it is drained.
+  threads.spawn([&by_select, rx_a = rx_a, rx_b = rx_b] {
+    bool open_a = true, open_b = true;
+    while (open_a || open_b) {
+      auto r = rill::select(rill::recv(rx_a, open_a), rill::recv(rx_b, open_b));
+      auto& result = r.index() == 0 ? std::get<0>(r) : std::get<1>(r);
+      if (result)
+        by_select.push_back(*result);
+      else
+        (r.index() == 0 ? open_a : open_b) = false;
+    }
+  });
+  threads.spawn([per_channel, tx = std::move(tx_a)] {
+    for (int i = 0; i < per_channel; ++i) RILL_EXPECT(tx.send(i));
+  });
+  threads.spawn([per_channel, tx = std::move(tx_b)] {
+    for (int i = 0; i < per_channel; ++i) RILL_EXPECT(tx.send(per_channel + i));
+  });
+  rx_a = {};
+  rx_b = {};
+  threads.spawn([&io] { io.run(); });
+  REQUIRE(threads.join() == "");
+
+  std::vector<int> seen(static_cast<std::size_t>(2 * per_channel), 0);
+  for (int v : by_coroutines) ++seen[static_cast<std::size_t>(v)];
+  for (int v : by_select) ++seen[static_cast<std::size_t>(v)];
+  for (std::size_t v = 0; v < seen.size(); ++v) REQUIRE(seen[v] == 1);
+  INFO(by_coroutines.size() << " by coroutines, " << by_select.size() << " by the select");
+  CHECK(by_coroutines.size() + by_select.size() == seen.size());
+}

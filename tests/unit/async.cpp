@@ -379,3 +379,20 @@ TEST_CASE("async: a handler that throws leaves the channel consistent", "[async]
   CHECK(got.value == 2);
   CHECK(rx.try_recv().error() == rill::try_recv_error::empty);
 }
+
+TEST_CASE("async: a stopped io_context completes waiting operations once it runs again", "[async][teardown]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  outcome<int> got;
+  rx.async_recv(record_into(io, got));
+  io.poll();
+  io.stop();
+  REQUIRE(tx.send(6));  // the completion is posted to the stopped context
+  io.run();             // returns at once: stopped
+  CHECK_FALSE(got.done);
+  CHECK(rx.size() == 1);  // the woken receive has not taken the message
+  io.restart();
+  io.run();
+  CHECK(got.value == 6);
+  CHECK(rx.size() == 0);
+}

@@ -229,7 +229,7 @@ class channel_core {
       return op_result::done;
     }
     if (self == nullptr) return op_result::would_block;
-    enqueue_sender_locked(*self, value);
+    enqueue_waiting_sender_locked(*self, value, wake);
     return op_result::queued;
   }
 
@@ -252,6 +252,15 @@ class channel_core {
     w.status = wait_status::pending;
     w.send_value = &value;
     senders_waiting_.push_back(w);
+  }
+
+  /// Queues a sender whose attempt would block. On a rendezvous channel it
+  /// also wakes one notify-only receiver, which takes the value from the
+  /// queue when it runs (only queued senders can meet such receivers).
+  void enqueue_waiting_sender_locked(waiter<T>& w, T& value, completion_list& wake) noexcept {
+    enqueue_sender_locked(w, value);
+    if (capacity_ != 0) return;
+    if (waiter<T>* r = pop_receiver_locked(receiver_kind::notify_only)) finish_locked(*r, wait_status::notified, wake);
   }
 
   /// `slot` is null for a notify-only receiver.
@@ -351,8 +360,7 @@ class channel_core {
       return op_result::done;
     }
     if (self == nullptr) return op_result::would_block;
-    enqueue_sender_locked(*self, value);
-    if (waiter<T>* r = pop_receiver_locked(receiver_kind::notify_only)) finish_locked(*r, wait_status::notified, wake);
+    enqueue_waiting_sender_locked(*self, value, wake);
     return op_result::queued;
   }
 

@@ -1,0 +1,133 @@
+// rill_bench: what every adapter and workload shares — the message types, the
+// capability flags a peer declares, the result of one timed run, and the
+// registry of cells (one workload measured on one peer).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace rill_bench {
+
+using u64 = std::uint64_t;
+using clock_type = std::chrono::steady_clock;
+
+/// Capacity meaning "unbounded" for the adapters' queue constructors.
+inline constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
+
+/// A message of `Bytes` bytes (a multiple of 8); the first word carries the
+/// value the workloads sum to check that every message arrived once.
+template <std::size_t Bytes>
+struct payload {
+  static_assert(Bytes % 8 == 0 && Bytes >= 8);
+  std::array<u64, Bytes / 8> words;
+};
+
+template <class T>
+T make_message(u64 i) {
+  if constexpr (std::is_same_v<T, u64>) {
+    return i;
+  } else {
+    T m{};
+    m.words[0] = i;
+    return m;
+  }
+}
+
+template <class T>
+u64 message_value(const T& m) {
+  if constexpr (std::is_same_v<T, u64>) {
+    return m;
+  } else {
+    return m.words[0];
+  }
+}
+
+/// What each peer's API allows; a workload runs on a peer only if its
+/// requirements are met, and shows "-" otherwise.
+struct capabilities {
+  bool unbounded = false;    ///< a queue without a capacity limit
+  bool bounded = false;      ///< a capacity limit with a blocking send
+  bool rendezvous = false;   ///< capacity 0: send waits for a receiver
+  bool threads = false;      ///< usable from plain threads (blocking send/recv)
+  bool asio_async = false;   ///< co_await on an Asio io_context
+  bool fibers = false;       ///< its own coroutines (Boost.Fiber fibers)
+  bool select = false;       ///< waits on several channels at once
+  bool timed_recv = false;   ///< a receive with a timeout
+};
+
+/// The outcome of one timed run of a workload.
+struct measurement {
+  double seconds = 0;  ///< wall time of the measured part
+  u64 messages = 0;    ///< messages (or round trips) it moved
+  /// For workloads that report statistics instead of a rate (timeout
+  /// overshoot): the figures, in the cell's unit. NaN when unused.
+  double metric[2] = {std::nan(""), std::nan("")};
+};
+
+inline double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+/// Kills the (child) process when a workload sees a wrong result: the
+/// parent reports the cell as failed.
+[[noreturn]] inline void check_failed(const char* what) {
+  std::fprintf(stderr, "rill_bench: check failed: %s\n", what);
+  std::fflush(stderr);
+  std::abort();
+}
+
+inline void check(bool ok, const char* what) {
+  if (!ok) check_failed(what);
+}
+
+inline u64 expected_sum(u64 n) { return n == 0 ? 0 : n * (n - 1) / 2; }
+
+/// One workload on one peer.
+struct cell {
+  std::string section;   ///< workloads, size, scaling, select, timeout, shared
+  std::string id;        ///< row id: W1..W13, size-64B, producers-4, ...
+  std::string label;     ///< row description
+  std::string peer;      ///< peer key (see peer_order in main.cpp)
+  std::string unit;      ///< "msg/s", "rt/s" or "us"
+  bool higher_better = true;
+  u64 n_start = 20'000;  ///< first calibration count
+  u64 n_quick = 2'000;   ///< the count for --quick
+  u64 granularity = 64;  ///< counts are rounded to a multiple of this
+  u64 n_max = 20'000'000;
+  bool fixed_n = false;  ///< no calibration: n is a sample count (timeouts)
+  u64 n_fixed = 0;
+  std::array<std::string, 2> metric_names{};  ///< for fixed_n cells
+  std::function<measurement(u64)> run;
+};
+
+using registry = std::vector<cell>;
+
+// Registration, one function per peer (each in its own translation unit).
+void add_rill_cells(registry& r);
+void add_mutex_cells(registry& r);
+#ifdef RILL_BENCH_HAVE_ASIO_CHANNELS
+void add_asio_cells(registry& r);
+#endif
+#ifdef RILL_BENCH_HAVE_MOODYCAMEL
+void add_moodycamel_cells(registry& r);
+#endif
+#ifdef RILL_BENCH_HAVE_BOOST_FIBER
+void add_boost_fiber_cells(registry& r);
+#endif
+
+/// Heap allocations so far in this process (replaced global operator new,
+/// plus allocators of peers that bypass it, see alloc_counter.cpp).
+u64 allocation_count() noexcept;
+void count_allocation() noexcept;
+
+}  // namespace rill_bench

@@ -1,0 +1,141 @@
+// rill — the engine behind select: poll several channel operations under
+// all their locks, queue one waiter per arm sharing one claim token, and
+// complete exactly one arm.
+#pragma once
+
+#include <rill/detail/blocking_ops.hpp>
+#include <rill/detail/futex_mutex.hpp>
+#include <rill/detail/thread_waiter.hpp>
+#include <rill/detail/waiter.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <span>
+#include <stdexcept>
+
+namespace rill::detail {
+
+/// One channel operation of a select, whatever its message type. Arms live
+/// in the caller's frame; their waiters are queued only between the poll
+/// and the cleanup of one run, which both happen inside run_select.
+class select_arm {
+ public:
+  /// The channel's lock; null for a disabled arm, which never wins.
+  virtual futex_mutex* mutex() const noexcept = 0;
+  /// Attempts the operation, the channel's lock held. True if it completed
+  /// (successfully, or with disconnected); its result is then in the arm.
+  virtual bool poll_locked(completion_list& wake) = 0;
+  /// Queues the arm's waiter as arm `index` of `token`, the lock held.
+  virtual void enqueue_locked(claim_token& token, std::uint32_t index, completion_list& wake) noexcept = 0;
+  /// Withdraws the waiter if still queued; takes the channel's lock itself.
+  virtual void dequeue() noexcept = 0;
+  /// Records the result after a partner claimed this arm; false when the
+  /// hand-off did not happen (a move threw) and the select must start over.
+  virtual bool finish_claimed() = 0;
+
+ protected:
+  ~select_arm() = default;
+};
+
+enum class select_order {
+  random,  ///< among arms ready at once, a random one wins: no arm starves
+  biased,  ///< the first ready arm in the order given wins
+};
+
+inline constexpr std::size_t select_timed_out = std::numeric_limits<std::size_t>::max();
+inline constexpr std::size_t select_would_block = select_timed_out - 1;
+
+/// A small, fast generator for the poll order; quality matters little, a
+/// shared or locked generator would cost more than the select itself.
+inline std::uint32_t select_random() noexcept {
+  thread_local std::uint32_t state = static_cast<std::uint32_t>(std::hash<const void*>()(&state)) | 1u;
+  state ^= state << 13;
+  state ^= state >> 17;
+  state ^= state << 5;
+  return state;
+}
+
+/// Holds the locks of every channel of a select, taken in address order
+/// (as Go's runtime does) so that two selects over the same channels
+/// cannot deadlock; each lock once, however many arms share a channel.
+class select_locks {
+ public:
+  select_locks(std::span<select_arm* const> arms, std::span<futex_mutex*> scratch) noexcept {
+    for (select_arm* arm : arms)
+      if (futex_mutex* m = arm->mutex()) scratch[count_++] = m;
+    held_ = scratch.first(count_);
+    std::sort(held_.begin(), held_.end(), std::less<>());
+    held_ = held_.first(static_cast<std::size_t>(std::unique(held_.begin(), held_.end()) - held_.begin()));
+    for (futex_mutex* m : held_) m->lock();
+  }
+  select_locks(const select_locks&) = delete;
+  select_locks& operator=(const select_locks&) = delete;
+  ~select_locks() {
+    for (futex_mutex* m : held_) m->unlock();
+  }
+  bool empty() const noexcept { return held_.empty(); }
+
+ private:
+  std::size_t count_ = 0;
+  std::span<futex_mutex*> held_;
+};
+
+/// Runs one select over `arms` (both scratch spans hold arms.size()
+/// entries). Returns the index of the arm that completed, or
+/// select_timed_out once `deadline` passed with nothing ready, or, when not
+/// `blocking`, select_would_block. Exactly one arm completes: the others
+/// take and deliver nothing.
+inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::size_t> order,
+                              std::span<futex_mutex*> lock_scratch, select_order policy,
+                              const steady_deadline* deadline, bool blocking) {
+  for (;;) {
+    thread_token token;
+    std::size_t winner = select_would_block;
+    bool queued = false;
+    {
+      completion_list wake;  // declared first: completes after every lock is released
+      select_locks locks(arms, lock_scratch);
+      for (std::size_t i = 0; i < arms.size(); ++i) order[i] = i;
+      if (policy == select_order::random)
+        for (std::size_t i = arms.size(); i > 1; --i) std::swap(order[i - 1], order[select_random() % i]);
+      for (std::size_t i : order) {
+        if (arms[i]->mutex() != nullptr && arms[i]->poll_locked(wake)) {
+          winner = i;
+          break;
+        }
+      }
+      const bool expired = deadline != nullptr && std::chrono::steady_clock::now() >= *deadline;
+      if (winner == select_would_block && blocking && !expired) {
+        // Queued only after every arm was polled under every lock: the arms
+        // of one select can never meet each other (send and receive on one
+        // rendezvous channel), since only partners claim queued waiters.
+        for (std::size_t i = 0; i < arms.size(); ++i) {
+          if (arms[i]->mutex() == nullptr) continue;
+          arms[i]->enqueue_locked(token, static_cast<std::uint32_t>(i), wake);
+          queued = true;
+        }
+      } else if (winner == select_would_block && expired) {
+        winner = select_timed_out;
+      }
+    }
+    if (winner != select_would_block || !blocking) return winner;
+    if (!queued && deadline == nullptr)
+      throw std::logic_error("rill::select: no enabled arm and no timeout; it would block forever");
+
+    bool completed = token.wait_until(deadline);
+    if (!completed && !token.try_abort()) {
+      token.wait_completed();  // a partner won the race with the deadline
+      completed = true;
+    }
+    for (select_arm* arm : arms)
+      if (arm->mutex() != nullptr) arm->dequeue();
+    if (!completed) return select_timed_out;
+    const std::size_t k = token.winning_arm();
+    if (arms[k]->finish_claimed()) return k;
+  }
+}
+
+}  // namespace rill::detail

@@ -1,0 +1,441 @@
+// rill — select: wait on several channel operations and timeouts at once,
+// and complete exactly one of them.
+//
+//   auto r = rill::select(rill::recv(jobs), rill::recv(control), rill::timeout(50ms));
+//   switch (r.index()) {
+//     case 0: handle(std::get<0>(r));  break;   // expected<Job, recv_error>
+//     case 1: stop(std::get<1>(r));    break;   // expected<Command, recv_error>
+//     case 2: idle();                  break;   // rill::timed_out
+//   }
+//
+// The losing arms take nothing and deliver nothing. A receive arm on a
+// disconnected, drained channel wins with recv_error, a send arm on a
+// closed channel with send_error (holding the value). A send arm that lost
+// keeps its value: pass the arm as an lvalue and take it back with
+// `arm.take_value()`.
+#pragma once
+
+#include <rill/channel.hpp>
+#include <rill/detail/select_engine.hpp>
+#include <rill/error.hpp>
+#include <rill/receiver.hpp>
+#include <rill/sender.hpp>
+
+#include <array>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+#include <chrono>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace rill {
+
+/// The result of a timeout or deadline arm that won.
+struct timed_out {
+  friend bool operator==(timed_out, timed_out) noexcept = default;
+};
+
+/// Ask for `select_order::biased` to make the first ready arm, in the order
+/// given, win instead of a random ready one.
+using detail::select_order;
+
+/// A receive arm: wins with the next message, or with recv_error once the
+/// channel is closed and drained. The receiver must outlive the select.
+template <class T>
+class recv_arm final : public detail::select_arm {
+ public:
+  using result_type = expected<T, recv_error>;
+
+  recv_arm(const receiver<T>& rx, bool enabled) : core_(detail::channel_access::core(rx)), enabled_(enabled) {}
+  recv_arm(const recv_arm&) = delete;
+  recv_arm& operator=(const recv_arm&) = delete;
+
+  result_type take_result() { return std::move(*result_); }
+
+  /// Switches the arm on or off between selects.
+  void set_enabled(bool on) noexcept { enabled_ = on; }
+
+ private:
+  detail::futex_mutex* mutex() const noexcept override { return enabled_ ? &core_->mutex() : nullptr; }
+
+  bool poll_locked(detail::completion_list& wake) override {
+    auto sink = [this](T&& m) { result_.emplace(std::move(m)); };
+    switch (core_->try_recv_locked(sink, wake)) {
+      case detail::op_result::done:
+        return true;
+      case detail::op_result::disconnected:
+        result_.emplace(unexpected(recv_error{}));
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list&) noexcept override {
+    waiter_ = detail::waiter<T>{};
+    waiter_.token = &token;
+    waiter_.arm = index;
+    core_->enqueue_receiver_locked(waiter_, &slot_);
+  }
+
+  void dequeue() noexcept override {
+    std::lock_guard lock(core_->mutex());
+    core_->dequeue_locked(waiter_);
+  }
+
+  bool finish_claimed() override {
+    switch (waiter_.status) {
+      case detail::wait_status::done:
+        result_.emplace(std::move(*slot_));
+        slot_.reset();
+        return true;
+      case detail::wait_status::disconnected:
+        result_.emplace(unexpected(recv_error{}));
+        return true;
+      default:  // retry: nothing was handed over
+        return false;
+    }
+  }
+
+  detail::channel_core<T>* core_;
+  bool enabled_;
+  std::optional<result_type> result_;
+  std::optional<T> slot_;
+  detail::waiter<T> waiter_;
+};
+
+/// A send arm: wins once the value is sent, or with send_error (holding the
+/// value) when the channel is closed. The sender must outlive the select.
+template <class T>
+class send_arm final : public detail::select_arm {
+ public:
+  using result_type = expected<void, send_error<T>>;
+
+  send_arm(const sender<T>& tx, std::optional<T> value, bool enabled)
+      : core_(detail::channel_access::core(tx)), value_(std::move(value)), enabled_(enabled) {}
+  send_arm(const send_arm&) = delete;
+  send_arm& operator=(const send_arm&) = delete;
+
+  result_type take_result() { return std::move(*result_); }
+
+  /// The value, unless this arm sent it (or handed it back in its error).
+  std::optional<T> take_value() { return std::exchange(value_, std::nullopt); }
+
+  /// Switches the arm on or off between selects; an arm without a value
+  /// (sent already) stays off until it gets one.
+  void set_enabled(bool on) noexcept { enabled_ = on; }
+  void set_value(T value) { value_.emplace(std::move(value)); }
+
+ private:
+  detail::futex_mutex* mutex() const noexcept override {
+    return enabled_ && value_.has_value() ? &core_->mutex() : nullptr;
+  }
+
+  bool poll_locked(detail::completion_list& wake) override {
+    switch (core_->send_locked(*value_, nullptr, wake)) {
+      case detail::op_result::done:
+        return sent();
+      case detail::op_result::disconnected:
+        return refused();
+      default:
+        return false;
+    }
+  }
+
+  void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list& wake) noexcept override {
+    waiter_ = detail::waiter<T>{};
+    waiter_.token = &token;
+    waiter_.arm = index;
+    core_->enqueue_waiting_sender_locked(waiter_, *value_, wake);
+  }
+
+  void dequeue() noexcept override {
+    std::lock_guard lock(core_->mutex());
+    core_->dequeue_locked(waiter_);
+  }
+
+  bool finish_claimed() override {
+    switch (waiter_.status) {
+      case detail::wait_status::done:
+        return sent();
+      case detail::wait_status::disconnected:
+        return refused();
+      default:  // retry: the value is still ours
+        return false;
+    }
+  }
+
+  bool sent() {
+    result_.emplace();
+    value_.reset();
+    return true;
+  }
+
+  bool refused() {
+    result_.emplace(unexpected(send_error<T>{std::move(*value_)}));
+    value_.reset();
+    return true;
+  }
+
+  detail::channel_core<T>* core_;
+  std::optional<T> value_;
+  bool enabled_;
+  std::optional<result_type> result_;
+  detail::waiter<T> waiter_;
+};
+
+/// A timeout arm: wins with `timed_out` if nothing else is ready by then.
+class timeout_arm {
+ public:
+  using result_type = timed_out;
+
+  explicit timeout_arm(detail::steady_deadline deadline) noexcept : deadline_(deadline) {}
+  detail::steady_deadline deadline() const noexcept { return deadline_; }
+  timed_out take_result() const noexcept { return {}; }
+
+ private:
+  detail::steady_deadline deadline_;
+};
+
+/// Receive from `rx`; a disabled arm never wins (like a nil channel in Go).
+template <class T>
+recv_arm<T> recv(const receiver<T>& rx, bool enabled = true) {
+  return recv_arm<T>(rx, enabled);
+}
+
+/// Send `value` on `tx`; a disabled arm never wins and keeps its value.
+template <class T, class U>
+send_arm<T> send(const sender<T>& tx, U&& value, bool enabled = true) {
+  return send_arm<T>(tx, std::optional<T>(std::in_place, std::forward<U>(value)), enabled);
+}
+
+/// Wins after `d`, if nothing else is ready by then.
+template <class Rep, class Period>
+timeout_arm timeout(const std::chrono::duration<Rep, Period>& d) {
+  return timeout_arm(detail::deadline_after(d));
+}
+
+/// Wins at `t`, if nothing else is ready by then.
+template <class Clock, class Duration>
+timeout_arm deadline(const std::chrono::time_point<Clock, Duration>& t) {
+  return timeout_arm(detail::to_steady_deadline(t));
+}
+
+/// What select returns: which arm won (`index()`) and its result
+/// (`std::get<I>`), one alternative per arm in the order given.
+template <class... Arms>
+using select_result = std::variant<typename std::remove_cvref_t<Arms>::result_type...>;
+
+namespace detail {
+
+template <class Arm>
+inline constexpr bool is_channel_arm = std::is_base_of_v<select_arm, std::remove_cvref_t<Arm>>;
+
+template <class Arm>
+inline constexpr bool is_select_arm = is_channel_arm<Arm> || std::is_same_v<std::remove_cvref_t<Arm>, timeout_arm>;
+
+/// Calls f(std::integral_constant<std::size_t, I>) for the runtime index i.
+template <class F, std::size_t... I>
+auto with_index(std::size_t i, std::index_sequence<I...>, F&& f) {
+  using result = decltype(f(std::integral_constant<std::size_t, 0>{}));
+  std::optional<result> out;
+  ((i == I ? (void)out.emplace(f(std::integral_constant<std::size_t, I>{})) : void()), ...);
+  return std::move(*out);
+}
+
+/// Runs a select over a fixed list of arms; empty when not `blocking` and
+/// nothing was ready.
+template <class... Arms>
+std::optional<select_result<Arms...>> select_over(select_order order, bool blocking, Arms&... arms) {
+  static_assert(sizeof...(Arms) > 0, "rill::select needs at least one arm");
+  static_assert((is_select_arm<Arms> && ...),
+                "rill::select takes arms: rill::recv(rx), rill::send(tx, v), rill::timeout(d), rill::deadline(t)");
+  constexpr std::size_t channel_arms = (std::size_t{is_channel_arm<Arms>} + ...);
+
+  // The channel arms for the engine, and where each sits in the argument list.
+  std::array<select_arm*, channel_arms> engine_arms{};
+  std::array<std::size_t, channel_arms> position{};
+  std::size_t next = 0, index = 0;
+  std::optional<steady_deadline> earliest;
+  std::size_t earliest_position = 0;
+  auto collect = [&](auto& arm) {
+    if constexpr (is_channel_arm<decltype(arm)>) {
+      engine_arms[next] = &arm;
+      position[next++] = index;
+    } else if (!earliest || arm.deadline() < *earliest) {
+      earliest = arm.deadline();
+      earliest_position = index;
+    }
+    ++index;
+  };
+  (collect(arms), ...);
+
+  std::array<std::size_t, channel_arms> order_scratch{};
+  std::array<futex_mutex*, channel_arms> lock_scratch{};
+  const std::size_t won = run_select(engine_arms, order_scratch, lock_scratch, order,
+                                     earliest ? &*earliest : nullptr, blocking);
+  if (won == select_would_block) return std::nullopt;
+  const std::size_t winner = won == select_timed_out ? earliest_position : position[won];
+  auto all = std::forward_as_tuple(arms...);
+  return with_index(winner, std::index_sequence_for<Arms...>{}, [&](auto i) {
+    constexpr std::size_t arm = decltype(i)::value;
+    return select_result<Arms...>(std::in_place_index<arm>, std::get<arm>(all).take_result());
+  });
+}
+
+}  // namespace detail
+
+/// Blocks until exactly one arm completes; among arms ready at once a
+/// random one wins. Throws std::logic_error if no arm is enabled and there
+/// is no timeout (it would block forever).
+template <class... Arms>
+select_result<Arms...> select(Arms&&... arms) {
+  return *detail::select_over(select_order::random, true, arms...);
+}
+
+/// Like select, with the given order among arms ready at once.
+template <class... Arms>
+select_result<Arms...> select(select_order order, Arms&&... arms) {
+  return *detail::select_over(order, true, arms...);
+}
+
+/// Completes one ready arm without blocking (Go's `default`), or returns
+/// std::nullopt when none is ready. A timeout arm is ready once it expired.
+template <class... Arms>
+std::optional<select_result<Arms...>> try_select(Arms&&... arms) {
+  return detail::select_over(select_order::random, false, arms...);
+}
+
+template <class... Arms>
+std::optional<select_result<Arms...>> try_select(select_order order, Arms&&... arms) {
+  return detail::select_over(order, false, arms...);
+}
+
+}  // namespace rill
+
+namespace rill {
+
+/// What dynamic_select returns: the arm that won and its result.
+template <class T>
+struct selected {
+  std::size_t index;  ///< as returned by add() when the arm was added
+  std::variant<expected<T, recv_error>, expected<void, send_error<T>>> result;
+
+  bool is_recv() const noexcept { return result.index() == 0; }
+  expected<T, recv_error>& recv_result() { return std::get<0>(result); }
+  expected<void, send_error<T>>& send_result() { return std::get<1>(result); }
+};
+
+/// A select over a set of receivers and senders of one message type that
+/// changes at run time: a server waiting on N connections' channels (like
+/// crossbeam's Select or Go's reflect.Select). Arms keep their index and can
+/// be disabled and enabled again; a send arm that won stays off until it is
+/// given a new value with set_value(). The select keeps a copy of each
+/// handle added, so it counts as one more receiver (or sender) of those
+/// channels while it lives. Not thread-safe: one thread selects with it at a
+/// time.
+template <class T>
+class dynamic_select {
+ public:
+  /// Adds a receive arm; returns its index.
+  std::size_t add(const receiver<T>& rx) {
+    entry e{rx, {}, nullptr, nullptr};
+    e.recv = std::make_unique<recv_arm<T>>(e.rx, true);
+    detail::select_arm* engine_arm = e.recv.get();
+    return push(std::move(e), engine_arm);
+  }
+
+  /// Adds a send arm for `value`; returns its index.
+  std::size_t add(const sender<T>& tx, T value) {
+    entry e{{}, tx, nullptr, nullptr};
+    e.send = std::make_unique<send_arm<T>>(e.tx, std::move(value), true);
+    detail::select_arm* engine_arm = e.send.get();
+    return push(std::move(e), engine_arm);
+  }
+
+  void enable(std::size_t index, bool on = true) {
+    entry& e = arms_.at(index);
+    if (e.recv)
+      e.recv->set_enabled(on);
+    else
+      e.send->set_enabled(on);
+  }
+  void disable(std::size_t index) { enable(index, false); }
+
+  /// Gives a send arm a new value to send.
+  void set_value(std::size_t index, T value) {
+    entry& e = arms_.at(index);
+    if (!e.send) throw std::invalid_argument("rill::dynamic_select::set_value: arm is not a send arm");
+    e.send->set_value(std::move(value));
+  }
+
+  /// A send arm's value, unless it was sent (or handed back in an error).
+  std::optional<T> take_value(std::size_t index) {
+    entry& e = arms_.at(index);
+    if (!e.send) throw std::invalid_argument("rill::dynamic_select::take_value: arm is not a send arm");
+    return e.send->take_value();
+  }
+
+  std::size_t size() const noexcept { return arms_.size(); }
+
+  /// Blocks until one enabled arm completes; random among ready arms.
+  /// Throws std::logic_error if no arm is enabled.
+  selected<T> select() { return *run(nullptr, true); }
+
+  /// Completes a ready arm, or returns std::nullopt.
+  std::optional<selected<T>> try_select() { return run(nullptr, false); }
+
+  /// Like select(), or std::nullopt once `timeout` passed.
+  template <class Rep, class Period>
+  std::optional<selected<T>> select_timeout(const std::chrono::duration<Rep, Period>& timeout) {
+    const auto d = detail::deadline_after(timeout);
+    return run(&d, true);
+  }
+
+  /// Like select(), or std::nullopt at `deadline`.
+  template <class Clock, class Duration>
+  std::optional<selected<T>> select_deadline(const std::chrono::time_point<Clock, Duration>& deadline) {
+    const auto d = detail::to_steady_deadline(deadline);
+    return run(&d, true);
+  }
+
+  /// select_order::biased makes the first ready arm in index order win.
+  void set_order(select_order order) noexcept { order_ = order; }
+
+ private:
+  struct entry {
+    receiver<T> rx;  // the select's own copy of the handle its arm uses
+    sender<T> tx;
+    std::unique_ptr<recv_arm<T>> recv;
+    std::unique_ptr<send_arm<T>> send;
+  };
+
+  std::size_t push(entry e, detail::select_arm* arm) {
+    arms_.push_back(std::move(e));
+    engine_arms_.push_back(arm);
+    order_scratch_.push_back(0);
+    lock_scratch_.push_back(nullptr);
+    return arms_.size() - 1;
+  }
+
+  std::optional<selected<T>> run(const detail::steady_deadline* deadline, bool blocking) {
+    const std::size_t won =
+        detail::run_select(engine_arms_, order_scratch_, lock_scratch_, order_, deadline, blocking);
+    if (won == detail::select_would_block || won == detail::select_timed_out) return std::nullopt;
+    entry& e = arms_[won];
+    if (e.send) return selected<T>{won, decltype(selected<T>::result)(std::in_place_index<1>, e.send->take_result())};
+    return selected<T>{won, decltype(selected<T>::result)(std::in_place_index<0>, e.recv->take_result())};
+  }
+
+  std::vector<entry> arms_;
+  std::vector<detail::select_arm*> engine_arms_;
+  std::vector<std::size_t> order_scratch_;
+  std::vector<detail::futex_mutex*> lock_scratch_;
+  select_order order_ = select_order::random;
+};
+
+}  // namespace rill
