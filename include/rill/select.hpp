@@ -43,21 +43,55 @@ struct timed_out {
 /// given, win instead of a random ready one.
 using detail::select_order;
 
+namespace detail {
+
+/// What receive and send arms share: the channel, the switch, the waiter.
+template <class T>
+class channel_arm : public select_arm {
+ public:
+  /// Switches the arm on or off between selects.
+  void set_enabled(bool on) noexcept { enabled_ = on; }
+
+ protected:
+  channel_arm(channel_core<T>* core, bool enabled) noexcept : core_(core), enabled_(enabled) {}
+
+  /// A fresh waiter for one run, as arm `index` of `token`.
+  waiter<T>& fresh_waiter(claim_token& token, std::uint32_t index) noexcept {
+    waiter_ = waiter<T>{};
+    waiter_.token = &token;
+    waiter_.arm = index;
+    return waiter_;
+  }
+
+  void dequeue() noexcept override {
+    std::lock_guard lock(core_->mutex());
+    core_->dequeue_locked(waiter_);
+  }
+
+  channel_core<T>* core_;
+  bool enabled_;
+  waiter<T> waiter_;
+};
+
+}  // namespace detail
+
 /// A receive arm: wins with the next message, or with recv_error once the
 /// channel is closed and drained. The receiver must outlive the select.
 template <class T>
-class recv_arm final : public detail::select_arm {
+class recv_arm final : public detail::channel_arm<T> {
+  using base = detail::channel_arm<T>;
+  using base::core_;
+  using base::enabled_;
+  using base::waiter_;
+
  public:
   using result_type = expected<T, recv_error>;
 
-  recv_arm(const receiver<T>& rx, bool enabled) : core_(detail::channel_access::core(rx)), enabled_(enabled) {}
+  recv_arm(const receiver<T>& rx, bool enabled) : base(detail::channel_access::core(rx), enabled) {}
   recv_arm(const recv_arm&) = delete;
   recv_arm& operator=(const recv_arm&) = delete;
 
   result_type take_result() { return std::move(*result_); }
-
-  /// Switches the arm on or off between selects.
-  void set_enabled(bool on) noexcept { enabled_ = on; }
 
  private:
   detail::futex_mutex* mutex() const noexcept override { return enabled_ ? &core_->mutex() : nullptr; }
@@ -76,15 +110,7 @@ class recv_arm final : public detail::select_arm {
   }
 
   void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list&) noexcept override {
-    waiter_ = detail::waiter<T>{};
-    waiter_.token = &token;
-    waiter_.arm = index;
-    core_->enqueue_receiver_locked(waiter_, &slot_);
-  }
-
-  void dequeue() noexcept override {
-    std::lock_guard lock(core_->mutex());
-    core_->dequeue_locked(waiter_);
+    core_->enqueue_receiver_locked(this->fresh_waiter(token, index), &slot_);
   }
 
   bool finish_claimed() override {
@@ -101,22 +127,24 @@ class recv_arm final : public detail::select_arm {
     }
   }
 
-  detail::channel_core<T>* core_;
-  bool enabled_;
   std::optional<result_type> result_;
   std::optional<T> slot_;
-  detail::waiter<T> waiter_;
 };
 
 /// A send arm: wins once the value is sent, or with send_error (holding the
 /// value) when the channel is closed. The sender must outlive the select.
 template <class T>
-class send_arm final : public detail::select_arm {
+class send_arm final : public detail::channel_arm<T> {
+  using base = detail::channel_arm<T>;
+  using base::core_;
+  using base::enabled_;
+  using base::waiter_;
+
  public:
   using result_type = expected<void, send_error<T>>;
 
   send_arm(const sender<T>& tx, std::optional<T> value, bool enabled)
-      : core_(detail::channel_access::core(tx)), value_(std::move(value)), enabled_(enabled) {}
+      : base(detail::channel_access::core(tx), enabled), value_(std::move(value)) {}
   send_arm(const send_arm&) = delete;
   send_arm& operator=(const send_arm&) = delete;
 
@@ -125,9 +153,7 @@ class send_arm final : public detail::select_arm {
   /// The value, unless this arm sent it (or handed it back in its error).
   std::optional<T> take_value() { return std::exchange(value_, std::nullopt); }
 
-  /// Switches the arm on or off between selects; an arm without a value
-  /// (sent already) stays off until it gets one.
-  void set_enabled(bool on) noexcept { enabled_ = on; }
+  /// An arm without a value (sent already) stays off until it gets one.
   void set_value(T value) { value_.emplace(std::move(value)); }
 
  private:
@@ -147,15 +173,7 @@ class send_arm final : public detail::select_arm {
   }
 
   void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list& wake) noexcept override {
-    waiter_ = detail::waiter<T>{};
-    waiter_.token = &token;
-    waiter_.arm = index;
-    core_->enqueue_waiting_sender_locked(waiter_, *value_, wake);
-  }
-
-  void dequeue() noexcept override {
-    std::lock_guard lock(core_->mutex());
-    core_->dequeue_locked(waiter_);
+    core_->enqueue_waiting_sender_locked(this->fresh_waiter(token, index), *value_, wake);
   }
 
   bool finish_claimed() override {
@@ -181,11 +199,8 @@ class send_arm final : public detail::select_arm {
     return true;
   }
 
-  detail::channel_core<T>* core_;
   std::optional<T> value_;
-  bool enabled_;
   std::optional<result_type> result_;
-  detail::waiter<T> waiter_;
 };
 
 /// A timeout arm: wins with `timed_out` if nothing else is ready by then.
