@@ -135,54 +135,109 @@ class core_ref {
   channel_core<T>* core_;
 };
 
-enum class async_direction { send, receive };
-
-template <class T, class Handler, async_direction Direction>
-class async_operation final : claim_token, pending_operation {
+/// What every asynchronous operation of rill does around its own logic:
+/// it lives in one allocation made with the handler's allocator, holds the
+/// handler and outstanding work on its executor, registers with the
+/// executor's context (pending_operations), listens to the handler's
+/// cancellation slot, is resumed by a post to the executor, and completes
+/// by freeing itself and then invoking the handler.
+///
+/// `Derived` provides resume() (runs on the executor), cancel() (from the
+/// cancellation slot), withdraw_if_waiting() (a shutdown found it: withdraw
+/// its waiters if still queued and unclaimed; true if it did), and
+/// dequeue_all() (withdraw whatever waiter is still queued before the memory
+/// goes).
+template <class Derived, class Handler, class Value>
+class async_operation_base : public claim_token, public pending_operation {
+ protected:
   using executor_type = asio::associated_executor_t<Handler, asio::system_executor>;
   using work_type =
       std::decay_t<decltype(asio::prefer(std::declval<const executor_type&>(), asio::execution::outstanding_work.tracked))>;
   using allocator_type = typename std::allocator_traits<asio::associated_allocator_t<
-      Handler, asio::recycling_allocator<void>>>::template rebind_alloc<async_operation>;
-  static constexpr bool is_send = Direction == async_direction::send;
-  /// The second argument of the completion signature.
-  using completion_value = std::conditional_t<is_send, std::optional<T>, async_recv_value<T>>;
+      Handler, asio::recycling_allocator<void>>>::template rebind_alloc<Derived>;
 
  public:
-  /// Starts an operation; `value` is the message for a send.
-  template <class H>
-  static void start(channel_core<T>& core, H&& handler, std::optional<T> value = std::nullopt) {
+  /// Allocates and constructs the operation; the caller starts it.
+  template <class H, class... Args>
+  static Derived* create(H&& handler, Args&&... args) {
     allocator_type alloc(asio::get_associated_allocator(handler, asio::recycling_allocator<void>()));
-    async_operation* op = std::allocator_traits<allocator_type>::allocate(alloc, 1);
+    Derived* op = std::allocator_traits<allocator_type>::allocate(alloc, 1);
     try {
-      std::allocator_traits<allocator_type>::construct(alloc, op, core, std::forward<H>(handler), std::move(value),
-                                                       alloc);
+      std::allocator_traits<allocator_type>::construct(alloc, op, alloc, Handler(std::forward<H>(handler)),
+                                                       std::forward<Args>(args)...);
     } catch (...) {
       std::allocator_traits<allocator_type>::deallocate(alloc, op, 1);
       throw;
     }
-    op->begin();
+    return op;
   }
 
-  async_operation(channel_core<T>& core, Handler handler, std::optional<T> value, const allocator_type& alloc)
+ protected:
+  async_operation_base(const allocator_type& alloc, Handler handler)
       : claim_token(&on_claimed),
-        core_(core),
         handler_(std::move(handler)),
         work_(asio::prefer(asio::get_associated_executor(*handler_, asio::system_executor()),
                            asio::execution::outstanding_work.tracked)),
-        value_(std::move(value)),
         alloc_(alloc) {
     on_shutdown = &shutdown_while_pending;
-    waiter_.token = this;
-    waiter_.notify_only = !is_send;
   }
 
+  /// Registers with the executor's context and with the cancellation slot.
+  void listen() {
+    // Executors without an execution context (use_future's, say) have no
+    // context that could be destroyed under us.
+    if constexpr (asio::can_query<const work_type&, asio::execution::context_t>::value) {
+      registry_ = asio::use_service<pending_operations>(asio::query(*work_, asio::execution::context)).registry();
+      std::lock_guard lock(registry_->mutex);
+      registry_->add_locked(*this);
+    }
+    auto slot = asio::get_associated_cancellation_slot(*handler_);
+    if (slot.is_connected()) slot.template emplace<cancel_handler>(self());
+  }
+
+  /// Hands the operation to its executor. Under the registry's lock, so
+  /// that a context shutting down either sees it posted (and destroys it
+  /// with its queue) or leaves it orphaned for us to free here. A post that
+  /// cannot allocate leaves no way to complete the handler, as in Asio.
+  void post_resume() noexcept {
+    if (registry_ == nullptr) return asio::post(*work_, resume_function(self()));
+    const std::shared_ptr<pending_registry> registry = registry_;  // outlives `this` below
+    std::lock_guard lock(registry->mutex);
+    if (!handler_) {
+      // Orphaned by a shutdown, which destroyed the handler and the work.
+      self()->dequeue_all();
+      release_storage();
+      return;
+    }
+    posted_.store(true, std::memory_order_relaxed);
+    asio::post(*work_, resume_function(self()));
+  }
+
+  /// Frees the operation, then invokes the handler (so that the handler
+  /// may start the next operation in the memory just released). Work on
+  /// the executor is held until the handler has run.
+  void complete(std::error_code ec, Value value) {
+    clear_cancellation_slot();
+    Handler handler(std::move(*handler_));
+    work_type work(std::move(*work_));
+    destroy();
+    std::move(handler)(ec, std::move(value));
+  }
+
+  void mark_resumed() noexcept { posted_.store(false, std::memory_order_relaxed); }
+  bool cancel_requested() const noexcept { return cancel_requested_.load(std::memory_order_acquire); }
+  void request_cancel() noexcept { cancel_requested_.store(true, std::memory_order_release); }
+  /// For channel_core's `give_up`: an operation being cancelled does not queue.
+  const std::atomic<bool>* cancel_flag() const noexcept { return &cancel_requested_; }
+
  private:
+  Derived* self() noexcept { return static_cast<Derived*>(this); }
+
   /// Owns an operation posted to its executor: runs it, or destroys it if
   /// the context is destroyed with the function still queued.
   struct resume_function {
-    async_operation* op;
-    explicit resume_function(async_operation* o) noexcept : op(o) {}
+    Derived* op;
+    explicit resume_function(Derived* o) noexcept : op(o) {}
     resume_function(resume_function&& other) noexcept : op(std::exchange(other.op, nullptr)) {}
     resume_function& operator=(resume_function&&) = delete;
     ~resume_function() {
@@ -193,129 +248,19 @@ class async_operation final : claim_token, pending_operation {
 
   class cancel_handler {
    public:
-    explicit cancel_handler(async_operation* op) noexcept : op_(op) {}
+    explicit cancel_handler(Derived* op) noexcept : op_(op) {}
     void operator()(asio::cancellation_type_t type) {
       if (type != asio::cancellation_type::none) op_->cancel();
     }
 
    private:
-    async_operation* op_;
+    Derived* op_;
   };
 
-  void begin() {
-    // Executors without an execution context (use_future's, say) have no
-    // context that could be destroyed under us.
-    if constexpr (asio::can_query<const work_type&, asio::execution::context_t>::value) {
-      registry_ = asio::use_service<pending_operations>(asio::query(*work_, asio::execution::context)).registry();
-      std::lock_guard lock(registry_->mutex);
-      registry_->add_locked(*this);
-    }
-    auto slot = asio::get_associated_cancellation_slot(*handler_);
-    if (slot.is_connected()) slot.template emplace<cancel_handler>(this);
-    if constexpr (is_send) {
-      attempt_send();
-    } else {
-      // Never take a message here: it would sit in this operation until the
-      // posted handler runs, where a cancellation could strand it.
-      if (!core_->wait_for_message(waiter_)) post_resume();
-    }
-  }
-
-  /// Claim-token completion: a partner claimed our waiter (took the value,
-  /// notified us, or closed the channel). Runs on the partner's thread after
-  /// it released the channel lock.
-  static void on_claimed(claim_token& token) noexcept { static_cast<async_operation&>(token).post_resume(); }
-
-  /// Hands the operation to its executor. Under the registry's lock, so
-  /// that a context shutting down either sees it posted (and destroys it
-  /// with its queue) or leaves it orphaned for us to free here. A post that
-  /// cannot allocate leaves no way to complete the handler, as in Asio.
-  void post_resume() noexcept {
-    if (registry_ == nullptr) return asio::post(*work_, resume_function(this));
-    const std::shared_ptr<pending_registry> registry = registry_;  // outlives `this` below
-    std::lock_guard lock(registry->mutex);
-    if (!handler_) {
-      release_storage();  // orphaned by shutdown: handler and work are gone already
-      return;
-    }
-    posted_.store(true, std::memory_order_relaxed);
-    asio::post(*work_, resume_function(this));
-  }
-
-  void cancel() {
-    cancel_requested_.store(true, std::memory_order_release);
-    // Withdrawn untouched: complete it now. Otherwise a resume is on its way
-    // (or running) and sees the request.
-    if (core_->abort(waiter_)) post_resume();
-  }
-
-  /// Runs on the handler's executor.
-  void resume() {
-    posted_.store(false, std::memory_order_relaxed);
-    if constexpr (is_send) {
-      switch (waiter_.status) {
-        case wait_status::done:
-          return complete({}, std::nullopt);
-        case wait_status::disconnected:
-          return complete(errc::disconnected, std::move(value_));
-        case wait_status::retry:
-          return attempt_send();
-        case wait_status::pending:
-        case wait_status::notified:
-          return complete(asio::error::operation_aborted, std::move(value_));
-      }
-    } else {
-      if (cancel_requested_.load(std::memory_order_acquire)) {
-        core_->pass_on();  // we may have been woken for a message we now leave
-        return complete(asio::error::operation_aborted, completion_value());
-      }
-      attempt_receive();
-    }
-  }
-
-  void attempt_send() {
-    rearm();
-    switch (core_->send(*value_, &waiter_)) {
-      case op_result::done:
-        waiter_.status = wait_status::done;
-        return post_resume();
-      case op_result::disconnected:
-        waiter_.status = wait_status::disconnected;
-        return post_resume();
-      case op_result::queued:
-      case op_result::would_block:
-        return;  // a receiver or close() completes us; cancel() may withdraw us
-    }
-  }
-
-  void attempt_receive() {
-    std::optional<T> message;
-    rearm();
-    auto sink = [&message](T&& m) { message.emplace(std::move(m)); };
-    switch (core_->recv(sink, &waiter_, nullptr)) {
-      case op_result::done:
-        return complete({}, completion_value(std::move(*message)));
-      case op_result::disconnected:
-        return complete(errc::disconnected, completion_value());
-      case op_result::queued:
-      case op_result::would_block:
-        // A cancellation that came while we were running found us not
-        // queued; withdraw now if nobody has notified us meanwhile.
-        if (cancel_requested_.load(std::memory_order_acquire) && core_->abort(waiter_)) post_resume();
-        return;
-    }
-  }
-
-  /// Frees the operation, then invokes the handler (so that the handler
-  /// may start the next operation in the memory just released). Work on
-  /// the executor is held until the handler has run.
-  void complete(std::error_code ec, completion_value value) {
-    clear_cancellation_slot();
-    Handler handler(std::move(*handler_));
-    work_type work(std::move(*work_));
-    destroy();
-    std::move(handler)(ec, std::move(value));
-  }
+  /// Claim-token completion: a partner claimed a waiter of ours (took the
+  /// value, notified us, or closed the channel). Runs on the partner's
+  /// thread after it released the channel lock.
+  static void on_claimed(claim_token& token) noexcept { static_cast<Derived&>(token).post_resume(); }
 
   void clear_cancellation_slot() noexcept {
     auto slot = asio::get_associated_cancellation_slot(*handler_);
@@ -324,6 +269,7 @@ class async_operation final : claim_token, pending_operation {
 
   /// Destroys the operation without invoking the handler.
   void destroy() noexcept {
+    self()->dequeue_all();
     if (registry_ != nullptr) {
       std::lock_guard lock(registry_->mutex);
       registry_->remove_locked(*this);
@@ -333,38 +279,155 @@ class async_operation final : claim_token, pending_operation {
 
   void release_storage() noexcept {
     allocator_type alloc(alloc_);
-    std::allocator_traits<allocator_type>::destroy(alloc, this);
-    std::allocator_traits<allocator_type>::deallocate(alloc, this, 1);
+    Derived* op = self();
+    std::allocator_traits<allocator_type>::destroy(alloc, op);
+    std::allocator_traits<allocator_type>::deallocate(alloc, op, 1);
   }
 
   /// The execution context shuts down (its destructor runs); called under
-  /// the registry's lock. Queued in the channel: withdraw and destroy now.
-  /// Posted: the context destroys the posted function with its queue.
-  /// Claimed by a partner whose post is still to come: destroy the handler
-  /// and the work now, while the context exists, and leave the memory to
-  /// that post, which finds the operation orphaned.
+  /// the registry's lock. Still waiting in its channels: withdraw and
+  /// destroy now. Posted: the context destroys the posted function with its
+  /// queue. Claimed by a partner whose post is still to come: destroy the
+  /// handler and the work now, while the context exists, and leave the
+  /// memory to that post, which finds the operation orphaned.
   static void shutdown_while_pending(pending_operation& registered) noexcept {
-    auto& self = static_cast<async_operation&>(registered);
-    if (self.posted_.load(std::memory_order_relaxed)) return;
-    const bool withdrawn = self.core_->abort(self.waiter_);
-    self.clear_cancellation_slot();
+    auto& op = static_cast<Derived&>(registered);
+    if (op.posted_.load(std::memory_order_relaxed)) return;
+    const bool withdrawn = op.withdraw_if_waiting();
+    op.clear_cancellation_slot();
     if (withdrawn) {
-      self.release_storage();  // already unregistered by the shutdown
+      op.release_storage();  // already unregistered by the shutdown
       return;
     }
-    self.handler_.reset();
-    self.work_.reset();
+    op.handler_.reset();
+    op.work_.reset();
   }
 
-  core_ref<T> core_;
   std::optional<Handler> handler_;  ///< empty once orphaned by a shutdown
   std::optional<work_type> work_;
-  std::optional<T> value_;  ///< a send's message, handed back on failure
   allocator_type alloc_;
-  waiter<T> waiter_;
   std::atomic<bool> cancel_requested_{false};
   std::atomic<bool> posted_{false};
   std::shared_ptr<pending_registry> registry_;  ///< null for executors without a context
+};
+
+enum class async_direction { send, receive };
+
+/// An asynchronous send or receive on one channel.
+template <class T, class Handler, async_direction Direction>
+class async_operation final
+    : public async_operation_base<async_operation<T, Handler, Direction>, Handler,
+                                  std::conditional_t<Direction == async_direction::send, std::optional<T>,
+                                                     async_recv_value<T>>> {
+  static constexpr bool is_send = Direction == async_direction::send;
+  /// The second argument of the completion signature.
+  using completion_value = std::conditional_t<is_send, std::optional<T>, async_recv_value<T>>;
+  using base = async_operation_base<async_operation, Handler, completion_value>;
+  friend base;
+
+ public:
+  /// Starts an operation; `value` is the message for a send.
+  template <class H>
+  static void start(channel_core<T>& core, H&& handler, std::optional<T> value = std::nullopt) {
+    base::create(std::forward<H>(handler), core, std::move(value))->begin();
+  }
+
+  async_operation(const typename base::allocator_type& alloc, Handler handler, channel_core<T>& core,
+                  std::optional<T> value)
+      : base(alloc, std::move(handler)), core_(core), value_(std::move(value)) {
+    waiter_.token = this;
+    waiter_.notify_only = !is_send;
+  }
+
+ private:
+  void begin() {
+    this->listen();
+    if constexpr (is_send) {
+      attempt_send();
+    } else {
+      // Never take a message here: it would sit in this operation until the
+      // posted handler runs, where a cancellation could strand it.
+      if (!core_->wait_for_message(waiter_)) this->post_resume();
+    }
+  }
+
+  void cancel() {
+    this->request_cancel();
+    // Withdrawn untouched: complete it now. Otherwise a resume is on its way
+    // (or running) and sees the request.
+    if (core_->abort(waiter_)) this->post_resume();
+  }
+
+  /// Runs on the handler's executor.
+  void resume() {
+    this->mark_resumed();
+    if constexpr (is_send) {
+      switch (waiter_.status) {
+        case wait_status::done:
+          return this->complete({}, std::nullopt);
+        case wait_status::disconnected:
+          return this->complete(errc::disconnected, std::move(value_));
+        case wait_status::retry:
+          return attempt_send();
+        case wait_status::pending:
+        case wait_status::notified:
+          return this->complete(asio::error::operation_aborted, std::move(value_));
+      }
+    } else {
+      if (this->cancel_requested()) {
+        core_->pass_on();  // we may have been woken for a message we now leave
+        return this->complete(asio::error::operation_aborted, completion_value());
+      }
+      attempt_receive();
+    }
+  }
+
+  void attempt_send() {
+    this->rearm();
+    switch (core_->send(*value_, &waiter_, this->cancel_flag())) {
+      case op_result::done:
+        waiter_.status = wait_status::done;
+        return this->post_resume();
+      case op_result::disconnected:
+        waiter_.status = wait_status::disconnected;
+        return this->post_resume();
+      case op_result::would_block:  // cancelled before it could queue
+        waiter_.status = wait_status::pending;
+        return this->post_resume();
+      case op_result::queued:
+        // From here a partner or cancel() completes us, possibly on another
+        // thread at once: `this` must not be touched again.
+        return;
+    }
+  }
+
+  void attempt_receive() {
+    std::optional<T> message;
+    this->rearm();
+    auto sink = [&message](T&& m) { message.emplace(std::move(m)); };
+    switch (core_->recv(sink, &waiter_, nullptr, this->cancel_flag())) {
+      case op_result::done:
+        return this->complete({}, completion_value(std::move(*message)));
+      case op_result::disconnected:
+        return this->complete(errc::disconnected, completion_value());
+      case op_result::would_block:  // cancelled before it could queue: took nothing
+        return this->complete(asio::error::operation_aborted, completion_value());
+      case op_result::queued:
+        // From here a partner or cancel() completes us, possibly on another
+        // thread at once: `this` must not be touched again.
+        return;
+    }
+  }
+
+  bool withdraw_if_waiting() noexcept { return core_->abort(waiter_); }
+
+  /// A single waiter is never queued when the operation is freed: it was
+  /// claimed, withdrawn, or never queued.
+  void dequeue_all() noexcept {}
+
+  core_ref<T> core_;
+  std::optional<T> value_;  ///< a send's message, handed back on failure
+  waiter<T> waiter_;
 };
 
 }  // namespace rill::detail

@@ -103,21 +103,26 @@ class channel_core {
 
   /// One send attempt. On `done` the value has been moved from; on anything
   /// else it is untouched (while `queued`, a partner may take it). With `w`,
-  /// a send that would block queues `w`.
-  op_result send(T& value, waiter<T>* w) {
+  /// a send that would block queues `w`, unless `give_up` is set by then:
+  /// checked under the lock, so that a canceller who sets it and then
+  /// aborts under the same lock always finds the waiter queued or not at
+  /// all, and the caller need not touch its waiter again after `queued`.
+  op_result send(T& value, waiter<T>* w, const std::atomic<bool>* give_up = nullptr) {
     completion_list wake;  // declared first: completes after the lock is released
     std::lock_guard lock(mutex_);
+    if (w != nullptr && gave_up(give_up)) w = nullptr;
     return send_locked(value, w, wake);
   }
 
   /// One receive attempt. `sink(T&&)` consumes the message on `done`; with
-  /// `w`, a receive that would block queues `w` (its slot gets the message).
+  /// `w`, a receive that would block queues `w` (its slot gets the message)
+  /// unless `give_up` is set (see send).
   template <class Sink>
-  op_result recv(Sink&& sink, waiter<T>* w, std::optional<T>* slot) {
+  op_result recv(Sink&& sink, waiter<T>* w, std::optional<T>* slot, const std::atomic<bool>* give_up = nullptr) {
     completion_list wake;
     std::lock_guard lock(mutex_);
     op_result r = try_recv_locked(sink, wake);
-    if (r == op_result::would_block && w != nullptr) {
+    if (r == op_result::would_block && w != nullptr && !gave_up(give_up)) {
       enqueue_receiver_locked(*w, slot);
       r = op_result::queued;
     }
@@ -283,6 +288,10 @@ class channel_core {
 
  private:
   ~channel_core() = default;  // only release() deletes
+
+  static bool gave_up(const std::atomic<bool>* give_up) noexcept {
+    return give_up != nullptr && give_up->load(std::memory_order_acquire);
+  }
 
   bool has_room_locked() const noexcept {
     if (capacity_ == unbounded) return true;

@@ -83,11 +83,44 @@ class select_locks {
   std::span<futex_mutex*> held_;
 };
 
+/// Polls every enabled arm in the given order, the locks held; returns the
+/// first that completed, or select_would_block.
+inline std::size_t poll_arms_locked(std::span<select_arm* const> arms, std::span<std::size_t> order,
+                                    select_order policy, completion_list& wake) {
+  for (std::size_t i = 0; i < arms.size(); ++i) order[i] = i;
+  if (policy == select_order::random)
+    for (std::size_t i = arms.size(); i > 1; --i) std::swap(order[i - 1], order[select_random() % i]);
+  for (std::size_t i : order)
+    if (arms[i]->mutex() != nullptr && arms[i]->poll_locked(wake)) return i;
+  return select_would_block;
+}
+
+/// Queues every enabled arm with `token`, the locks held; false if none is
+/// enabled. Only after every arm was polled under every lock: the arms of
+/// one select never meet each other (a send and a receive on one rendezvous
+/// channel), since only partners claim queued waiters.
+inline bool enqueue_arms_locked(std::span<select_arm* const> arms, claim_token& token,
+                                completion_list& wake) noexcept {
+  bool queued = false;
+  for (std::size_t i = 0; i < arms.size(); ++i) {
+    if (arms[i]->mutex() == nullptr) continue;
+    arms[i]->enqueue_locked(token, static_cast<std::uint32_t>(i), wake);
+    queued = true;
+  }
+  return queued;
+}
+
+/// Withdraws the waiters that are still queued, each under its channel's lock.
+inline void dequeue_arms(std::span<select_arm* const> arms) noexcept {
+  for (select_arm* arm : arms)
+    if (arm->mutex() != nullptr) arm->dequeue();
+}
+
 /// Runs one select over `arms` (both scratch spans hold arms.size()
-/// entries). Returns the index of the arm that completed, or
-/// select_timed_out once `deadline` passed with nothing ready, or, when not
-/// `blocking`, select_would_block. Exactly one arm completes: the others
-/// take and deliver nothing.
+/// entries) on the calling thread. Returns the index of the arm that
+/// completed, or select_timed_out once `deadline` passed with nothing ready,
+/// or, when not `blocking`, select_would_block. Exactly one arm completes:
+/// the others take and deliver nothing.
 inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::size_t> order,
                               std::span<futex_mutex*> lock_scratch, select_order policy,
                               const steady_deadline* deadline, bool blocking) {
@@ -98,28 +131,12 @@ inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::
     {
       completion_list wake;  // declared first: completes after every lock is released
       select_locks locks(arms, lock_scratch);
-      for (std::size_t i = 0; i < arms.size(); ++i) order[i] = i;
-      if (policy == select_order::random)
-        for (std::size_t i = arms.size(); i > 1; --i) std::swap(order[i - 1], order[select_random() % i]);
-      for (std::size_t i : order) {
-        if (arms[i]->mutex() != nullptr && arms[i]->poll_locked(wake)) {
-          winner = i;
-          break;
-        }
-      }
+      winner = poll_arms_locked(arms, order, policy, wake);
       const bool expired = deadline != nullptr && std::chrono::steady_clock::now() >= *deadline;
-      if (winner == select_would_block && blocking && !expired) {
-        // Queued only after every arm was polled under every lock: the arms
-        // of one select can never meet each other (send and receive on one
-        // rendezvous channel), since only partners claim queued waiters.
-        for (std::size_t i = 0; i < arms.size(); ++i) {
-          if (arms[i]->mutex() == nullptr) continue;
-          arms[i]->enqueue_locked(token, static_cast<std::uint32_t>(i), wake);
-          queued = true;
-        }
-      } else if (winner == select_would_block && expired) {
+      if (winner == select_would_block && expired)
         winner = select_timed_out;
-      }
+      else if (winner == select_would_block && blocking)
+        queued = enqueue_arms_locked(arms, token, wake);
     }
     if (winner != select_would_block || !blocking) return winner;
     if (!queued && deadline == nullptr)
@@ -130,8 +147,7 @@ inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::
       token.wait_completed();  // a partner won the race with the deadline
       completed = true;
     }
-    for (select_arm* arm : arms)
-      if (arm->mutex() != nullptr) arm->dequeue();
+    dequeue_arms(arms);
     if (!completed) return select_timed_out;
     const std::size_t k = token.winning_arm();
     if (arms[k]->finish_claimed()) return k;
