@@ -1,6 +1,7 @@
 // rill — umbrella header: everything a user of the library needs.
 #pragma once
 
+#include <rill/async_select.hpp>
 #include <rill/channel.hpp>
 #include <rill/error.hpp>
 #include <rill/receiver.hpp>

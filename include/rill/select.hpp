@@ -88,8 +88,9 @@ class recv_arm final : public detail::channel_arm<T> {
   using result_type = expected<T, recv_error>;
 
   recv_arm(const receiver<T>& rx, bool enabled) : base(detail::channel_access::core(rx), enabled) {}
-  recv_arm(const recv_arm&) = delete;
-  recv_arm& operator=(const recv_arm&) = delete;
+  // Movable while not queued, so that an asynchronous select can own its arms.
+  recv_arm(recv_arm&&) = default;
+  recv_arm& operator=(recv_arm&&) = delete;
 
   result_type take_result() { return std::move(*result_); }
 
@@ -109,9 +110,15 @@ class recv_arm final : public detail::channel_arm<T> {
     }
   }
 
-  void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list&) noexcept override {
-    core_->enqueue_receiver_locked(this->fresh_waiter(token, index), &slot_);
+  void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list&,
+                      bool notify_only) noexcept override {
+    auto& w = this->fresh_waiter(token, index);
+    w.notify_only = notify_only;
+    core_->enqueue_receiver_locked(w, notify_only ? nullptr : &slot_);
   }
+
+  bool sends() const noexcept override { return false; }
+  void pass_on() override { core_->pass_on(); }
 
   bool finish_claimed() override {
     switch (waiter_.status) {
@@ -145,8 +152,8 @@ class send_arm final : public detail::channel_arm<T> {
 
   send_arm(const sender<T>& tx, std::optional<T> value, bool enabled)
       : base(detail::channel_access::core(tx), enabled), value_(std::move(value)) {}
-  send_arm(const send_arm&) = delete;
-  send_arm& operator=(const send_arm&) = delete;
+  send_arm(send_arm&&) = default;
+  send_arm& operator=(send_arm&&) = delete;
 
   result_type take_result() { return std::move(*result_); }
 
@@ -172,9 +179,13 @@ class send_arm final : public detail::channel_arm<T> {
     }
   }
 
-  void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list& wake) noexcept override {
+  void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list& wake,
+                      bool) noexcept override {
     core_->enqueue_waiting_sender_locked(this->fresh_waiter(token, index), *value_, wake);
   }
+
+  bool sends() const noexcept override { return true; }
+  void pass_on() override {}
 
   bool finish_claimed() override {
     switch (waiter_.status) {

@@ -28,8 +28,17 @@ class select_arm {
   /// Attempts the operation, the channel's lock held. True if it completed
   /// (successfully, or with disconnected); its result is then in the arm.
   virtual bool poll_locked(completion_list& wake) = 0;
-  /// Queues the arm's waiter as arm `index` of `token`, the lock held.
-  virtual void enqueue_locked(claim_token& token, std::uint32_t index, completion_list& wake) noexcept = 0;
+  /// Queues the arm's waiter as arm `index` of `token`, the lock held. A
+  /// receive arm of an asynchronous select queues notify-only (see
+  /// waiter_base): it takes its message when the select runs again.
+  virtual void enqueue_locked(claim_token& token, std::uint32_t index, completion_list& wake,
+                              bool notify_only) noexcept = 0;
+  /// Whether the arm sends: a claimed send arm has completed, a claimed
+  /// notify-only receive arm has only been told to look again.
+  virtual bool sends() const noexcept = 0;
+  /// A notify-only receive arm woken for a message it will not take (its
+  /// select was cancelled) hands the wake-up to the channel's other receivers.
+  virtual void pass_on() = 0;
   /// Withdraws the waiter if still queued; takes the channel's lock itself.
   virtual void dequeue() noexcept = 0;
   /// Records the result after a partner claimed this arm; false when the
@@ -99,12 +108,12 @@ inline std::size_t poll_arms_locked(std::span<select_arm* const> arms, std::span
 /// enabled. Only after every arm was polled under every lock: the arms of
 /// one select never meet each other (a send and a receive on one rendezvous
 /// channel), since only partners claim queued waiters.
-inline bool enqueue_arms_locked(std::span<select_arm* const> arms, claim_token& token,
-                                completion_list& wake) noexcept {
+inline bool enqueue_arms_locked(std::span<select_arm* const> arms, claim_token& token, completion_list& wake,
+                                bool notify_only) noexcept {
   bool queued = false;
   for (std::size_t i = 0; i < arms.size(); ++i) {
     if (arms[i]->mutex() == nullptr) continue;
-    arms[i]->enqueue_locked(token, static_cast<std::uint32_t>(i), wake);
+    arms[i]->enqueue_locked(token, static_cast<std::uint32_t>(i), wake, notify_only);
     queued = true;
   }
   return queued;
@@ -136,7 +145,7 @@ inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::
       if (winner == select_would_block && expired)
         winner = select_timed_out;
       else if (winner == select_would_block && blocking)
-        queued = enqueue_arms_locked(arms, token, wake);
+        queued = enqueue_arms_locked(arms, token, wake, false);
     }
     if (winner != select_would_block || !blocking) return winner;
     if (!queued && deadline == nullptr)

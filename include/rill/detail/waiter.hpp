@@ -64,6 +64,10 @@ struct claim_token {
   /// waiters is queued, so nobody else can be looking at it.
   void rearm() noexcept { state.store(unclaimed, std::memory_order_relaxed); }
 
+  /// Makes a token that is not queued unclaimable and unabortable, so that
+  /// an abort attempt tells "queued and waiting" from "busy elsewhere".
+  void disarm() noexcept { state.store(aborted, std::memory_order_relaxed); }
+
   /// Which arm won; only meaningful once claimed by a partner.
   std::uint32_t winning_arm() const noexcept { return state.load(std::memory_order_acquire) - first_arm; }
 
