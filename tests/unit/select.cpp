@@ -337,3 +337,33 @@ TEST_CASE("dynamic_select: many channels served by one thread", "[select][dynami
   REQUIRE(threads.join() == "");
   CHECK(received == channels * per_channel);
 }
+
+TEST_CASE("select: a non-blocking select racing a blocking one takes each message once", "[select][stress]") {
+  // Go's TestNonblockSelectRace: one message in a buffered channel, a
+  // try_select and a select race for it; exactly one gets it, every time.
+  const int rounds = 2000 * static_cast<int>(rill_test::stress_scale);
+  auto [tx, rx] = rill::sync_channel<int>(1);
+  auto [done_tx, done_rx] = rill::channel<bool>();
+  rill_test::scoped_threads threads;
+  int by_select = 0, by_try = 0;
+  for (int i = 0; i < rounds; ++i) {
+    REQUIRE(tx.send(1));
+    threads.spawn([rx = rx, done_tx = done_tx] {
+      auto r = rill::try_select(rill::recv(rx));
+      done_tx.send(r.has_value());
+    });
+    auto r = rill::select(rill::recv(rx), rill::timeout(std::chrono::milliseconds(0)));
+    const bool mine = r.index() == 0;
+    const bool theirs = done_rx.recv().value();
+    REQUIRE(threads.join() == "");
+    if (!mine && !theirs) {
+      // Neither saw it yet (our zero timeout expired first): it must still be there.
+      REQUIRE(rx.try_recv().value() == 1);
+      continue;
+    }
+    REQUIRE(mine != theirs);
+    (mine ? by_select : by_try) += 1;
+  }
+  INFO(by_select << " taken by the select, " << by_try << " by try_select");
+  CHECK(rx.try_recv().error() == rill::try_recv_error::empty);
+}
