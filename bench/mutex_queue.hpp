@@ -3,6 +3,7 @@
 // notify per message.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -28,6 +29,19 @@ class mutex_queue {
   T recv() {
     std::unique_lock lock(mutex_);
     not_empty_.wait(lock, [&] { return !items_.empty(); });
+    return take(lock);
+  }
+
+  /// Like recv(), but gives up (empty) after `timeout`.
+  template <class Rep, class Period>
+  std::optional<T> recv_for(const std::chrono::duration<Rep, Period>& timeout) {
+    std::unique_lock lock(mutex_);
+    if (!not_empty_.wait_for(lock, timeout, [&] { return !items_.empty(); })) return std::nullopt;
+    return take(lock);
+  }
+
+ private:
+  T take(std::unique_lock<std::mutex>& lock) {
     T value = std::move(items_.front());
     items_.pop_front();
     lock.unlock();
@@ -35,7 +49,6 @@ class mutex_queue {
     return value;
   }
 
- private:
   std::mutex mutex_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
