@@ -77,10 +77,11 @@ class async_select_operation final
     dequeue_all();
     if (claimed && engine_arms_[claimed_arm]->sends() && engine_arms_[claimed_arm]->finish_claimed())
       return complete_with(claimed_arm);  // its value was taken: completed, cancelled or not
-    if (this->cancel_requested()) {
-      if (claimed) engine_arms_[claimed_arm]->pass_on();
-      return this->complete(asio::error::operation_aborted, std::nullopt);
-    }
+    // A receive arm woken for a message may lose the new poll to another
+    // arm; its channel's other receivers are told now, since nobody else
+    // will (a spurious wake-up for one of them if this select takes it).
+    if (claimed) engine_arms_[claimed_arm]->pass_on();
+    if (this->cancel_requested()) return this->complete(asio::error::operation_aborted, std::nullopt);
     // Scratch space on the stack, not in the operation: once the arms are
     // queued, another thread may complete and free the operation while this
     // one is still releasing the locks.

@@ -172,3 +172,32 @@ TEST_CASE("async_select: raced by a timer, no message is lost", "[async_select][
   for (int v : got) ++seen[static_cast<std::size_t>(v)];
   for (std::size_t v = 0; v < seen.size(); ++v) REQUIRE(seen[v] == 1);
 }
+
+TEST_CASE("async_select: a select woken for one channel that takes another passes the wake-up on", "[async_select]") {
+  // Regression: the select was woken for A's message, then its random poll
+  // took B's; the receive queued behind it on A was never told about the
+  // message, which sat in A until the next one arrived.
+  for (int round = 0; round < 20; ++round) {
+    asio::io_context io;
+    auto [tx_a, rx_a] = rill::channel<int>();
+    auto [tx_b, rx_b] = rill::channel<std::string>();
+    select_outcome selected;
+    rill::async_select(rill::recv(rx_a), rill::recv(rx_b), record_into(io, selected));
+    io.poll();  // the select waits on both
+    std::optional<int> other;
+    rx_a.async_recv(asio::bind_executor(io, [&other](std::error_code, int v) { other = v; }));
+    io.poll();  // queued on A behind the select
+    REQUIRE(tx_a.send(2));      // wakes the select (its arm on A is first)
+    REQUIRE(tx_b.send("one"));  // the select is already woken: B just buffers it
+    io.poll();
+    REQUIRE(selected.result);
+    if (selected.result->index() == 1) {
+      CHECK(other == 2);  // the select took B: A's message went to the other receiver
+    } else {
+      CHECK(std::get<0>(*selected.result).value() == 2);
+      CHECK_FALSE(other.has_value());
+      tx_a.close();
+      io.run();  // the other receiver completes with disconnected
+    }
+  }
+}
