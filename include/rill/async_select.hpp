@@ -1,18 +1,23 @@
 // rill — async_select: select as an Asio asynchronous operation.
 //
-//   auto r = co_await rill::async_select(rill::recv(jobs), rill::send(out, v), asio::use_awaitable);
+//   auto r = co_await rill::async_select(rill::recv(jobs), rill::send(out, v),
+//                                        rill::timeout(50ms), asio::use_awaitable);
 //   switch (r->index()) { ... }
 //
 // Completion signature: void(std::error_code, std::optional<select_result<Arms...>>),
 // engaged on success. It fails only with asio::error::operation_aborted,
 // when cancelled through the handler's cancellation slot before any arm
-// completed. For a timeout, race it with a timer; that is cancel-safe:
-//
-//   co_await (rill::async_select(arms..., use_awaitable) || timer.async_wait(use_awaitable));
+// completed.
 //
 // Cancel safety as for async_recv: a receive arm takes its message only on
 // the handler's executor right before the handler runs, so a cancelled
 // select has taken nothing; a send arm whose value was taken has completed.
+//
+// Timeout and deadline arms: the operation starts a steady_timer on the
+// handler's executor, and an expiry acts exactly like a cancellation whose
+// outcome is the timeout arm instead of operation_aborted. So a select that
+// times out has taken nothing, and a send arm whose value was taken by then
+// still wins.
 #pragma once
 
 #include <rill/detail/async_waiter.hpp>
@@ -20,8 +25,10 @@
 #include <rill/select.hpp>
 
 #include <asio/async_result.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <array>
+#include <atomic>
 #include <optional>
 #include <tuple>
 #include <utility>
@@ -30,6 +37,22 @@ namespace rill {
 
 namespace detail {
 
+/// The channel arms of a select, in order, without its timeout arms.
+template <class... Arms>
+using channel_arms_of =
+    decltype(std::tuple_cat(std::declval<std::conditional_t<is_channel_arm<Arms>, std::tuple<Arms>, std::tuple<>>>()...));
+
+/// Where each channel arm sits in the full list of arms.
+template <class... Arms>
+constexpr auto channel_arm_positions() {
+  constexpr bool is_channel[] = {is_channel_arm<Arms>...};
+  std::array<std::size_t, std::tuple_size_v<channel_arms_of<Arms...>>> positions{};
+  for (std::size_t i = 0, next = 0; i < sizeof...(Arms); ++i)
+    if (is_channel[i]) positions[next++] = i;
+  return positions;
+}
+
+/// An async_select over `Arms...` (channel arms, and timeout arms if any).
 template <class Handler, class... Arms>
 class async_select_operation final
     : public async_operation_base<async_select_operation<Handler, Arms...>, Handler,
@@ -37,7 +60,12 @@ class async_select_operation final
   using completion_value = std::optional<select_result<Arms...>>;
   using base = async_operation_base<async_select_operation, Handler, completion_value>;
   friend base;
-  static constexpr std::size_t arm_count = sizeof...(Arms);
+  using channel_arms = channel_arms_of<Arms...>;
+  static constexpr auto positions = channel_arm_positions<Arms...>();
+  static constexpr std::size_t arm_count = positions.size();
+  static constexpr bool timed = arm_count != sizeof...(Arms);
+  static_assert(arm_count > 0, "rill::async_select needs at least one rill::recv or rill::send arm; "
+                               "to wait for a time alone, use an asio::steady_timer");
 
  public:
   template <class H>
@@ -46,14 +74,50 @@ class async_select_operation final
   }
 
   async_select_operation(const typename base::allocator_type& alloc, Handler handler, Arms&&... arms)
-      : base(alloc, std::move(handler)), arms_(std::move(arms)...) {
+      : base(alloc, std::move(handler)), arms_(keep_channel_arms(arms...)) {
     std::apply([this](auto&... a) { engine_arms_ = {static_cast<select_arm*>(&a)...}; }, arms_);
     this->disarm();  // not queued: an early cancellation must not think it withdrew us
+    if constexpr (timed) find_earliest_deadline(arms...);
   }
 
  private:
+  static channel_arms keep_channel_arms(Arms&... arms) {
+    auto keep = [](auto& arm) {
+      if constexpr (is_channel_arm<decltype(arm)>)
+        return std::tuple<std::remove_cvref_t<decltype(arm)>>(std::move(arm));
+      else
+        return std::tuple<>();
+    };
+    return std::tuple_cat(keep(arms)...);
+  }
+
+  /// The earliest deadline decides; among equal ones, the first listed arm.
+  void find_earliest_deadline(const Arms&... arms) {
+    std::optional<steady_deadline> earliest;
+    std::size_t index = 0;
+    auto consider = [&](const auto& arm) {
+      if constexpr (!is_channel_arm<decltype(arm)>) {
+        if (!earliest || arm.deadline() < *earliest) {
+          earliest = arm.deadline();
+          timeout_position_ = index;
+        }
+      }
+      ++index;
+    };
+    (consider(arms), ...);
+    deadline_ = *earliest;
+  }
+
   void begin() {
-    this->listen();
+    if constexpr (timed) {
+      // Before listen(): the timer's service then predates our registry, so
+      // a context shutting down withdraws us before it drops the timer's wait.
+      timer_.emplace(this->executor(), deadline_);
+      this->listen();
+      timer_->async_wait(timer_expired{this});
+    } else {
+      this->listen();
+    }
     // Never poll here: a receive arm would take its message now and hold it
     // until the posted handler runs, where a cancellation could strand it.
     this->post_resume();
@@ -76,19 +140,19 @@ class async_select_operation final
     this->disarm();
     dequeue_all();
     if (claimed && engine_arms_[claimed_arm]->sends() && engine_arms_[claimed_arm]->finish_claimed())
-      return complete_with(claimed_arm);  // its value was taken: completed, cancelled or not
+      return conclude_with(claimed_arm);  // its value was taken: completed, cancelled or not
     // A receive arm woken for a message may lose the new poll to another
     // arm; its channel's other receivers are told now, since nobody else
     // will (a spurious wake-up for one of them if this select takes it).
     if (claimed) engine_arms_[claimed_arm]->pass_on();
-    if (this->cancel_requested()) return this->complete(asio::error::operation_aborted, std::nullopt);
+    if (this->cancel_requested()) return conclude_cancelled();
     // Scratch space on the stack, not in the operation: once the arms are
     // queued, another thread may complete and free the operation while this
     // one is still releasing the locks.
     std::array<std::size_t, arm_count> order{};
     std::array<futex_mutex*, arm_count> lock_scratch{};
     std::size_t winner = select_would_block;
-    enum class then { wait, complete_aborted, leave_to_cancel } next = then::wait;
+    enum class then { wait, conclude_cancelled, leave_to_cancel } next = then::wait;
     {
       completion_list wake;  // declared first: completes after every lock is released
       select_locks locks(engine_arms_, lock_scratch);
@@ -101,22 +165,74 @@ class async_select_operation final
         if (!this->cancel_requested())
           enqueue_arms_locked(engine_arms_, *this, wake, true);
         else
-          next = this->try_abort() ? then::complete_aborted : then::leave_to_cancel;
+          next = this->try_abort() ? then::conclude_cancelled : then::leave_to_cancel;
       }
     }
-    if (winner != select_would_block) return complete_with(winner);
-    if (next == then::complete_aborted) return this->complete(asio::error::operation_aborted, std::nullopt);
+    if (winner != select_would_block) return conclude_with(winner);
+    if (next == then::conclude_cancelled) return conclude_cancelled();
     // Queued, or withdrawn by cancel(): from here a partner or cancel()
     // completes us, possibly on another thread at once, so `this` must not
     // be touched again.
   }
 
-  void complete_with(std::size_t winner) {
-    auto result = with_index(winner, std::index_sequence_for<Arms...>{}, [&](auto i) {
+  void conclude_with(std::size_t winner) {
+    auto result = with_index(winner, std::make_index_sequence<arm_count>{}, [&](auto i) {
       constexpr std::size_t arm = decltype(i)::value;
-      return select_result<Arms...>(std::in_place_index<arm>, std::get<arm>(arms_).take_result());
+      return select_result<Arms...>(std::in_place_index<positions[arm]>, std::get<arm>(arms_).take_result());
     });
-    this->complete({}, std::move(result));
+    conclude({}, std::move(result));
+  }
+
+  /// Withdrawn by a cancellation: the slot's, or the timer's expiry.
+  void conclude_cancelled() {
+    if constexpr (timed) {
+      if (timed_out_.load(std::memory_order_relaxed)) {
+        std::optional<select_result<Arms...>> timeout;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+          ((I == timeout_position_ ? emplace_timeout<I>(timeout) : void()), ...);
+        }(std::index_sequence_for<Arms...>{});
+        return conclude({}, std::move(timeout));
+      }
+    }
+    conclude(asio::error::operation_aborted, std::nullopt);
+  }
+
+  template <std::size_t I>
+  static void emplace_timeout(completion_value& out) {
+    if constexpr (!is_channel_arm<std::tuple_element_t<I, std::tuple<Arms...>>>) out.emplace(std::in_place_index<I>);
+  }
+
+  /// Completes the handler, once the timer (if any) has let go of us too:
+  /// its wait is cancelled, and whichever of the select and the timer's
+  /// handler finishes last completes the operation.
+  void conclude(std::error_code ec, completion_value value) {
+    if constexpr (timed) {
+      outcome_.emplace(ec, std::move(value));
+      timer_->cancel();
+      finish_part();
+    } else {
+      this->complete(ec, std::move(value));
+    }
+  }
+
+  /// The timer's handler; runs on the handler's executor.
+  struct timer_expired {
+    async_select_operation* op;
+    void operator()(std::error_code ec) {
+      if (!ec) {
+        // Read by conclude_cancelled after cancel_requested, which orders it.
+        op->timed_out_.store(true, std::memory_order_relaxed);
+        op->cancel();
+      }
+      op->finish_part();
+    }
+  };
+
+  void finish_part() {
+    // acq_rel: the last part sees the outcome the other one stored.
+    if (parts_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    auto [ec, value] = std::move(*outcome_);
+    this->complete(ec, std::move(value));
   }
 
   bool withdraw_if_waiting() noexcept {
@@ -127,8 +243,21 @@ class async_select_operation final
 
   void dequeue_all() noexcept { dequeue_arms(engine_arms_); }
 
-  std::tuple<Arms...> arms_;
+  /// The context shuts down: the timer must go while its service exists.
+  void release_io_objects() noexcept {
+    if constexpr (timed) timer_.reset();
+  }
+
+  struct no_timer {};
+  channel_arms arms_;
   std::array<select_arm*, arm_count> engine_arms_{};
+  // Timed selects only.
+  steady_deadline deadline_{};
+  std::size_t timeout_position_ = 0;
+  std::conditional_t<timed, std::optional<asio::steady_timer>, no_timer> timer_;
+  std::atomic<bool> timed_out_{false};
+  std::atomic<int> parts_{2};  ///< the select and the timer's wait
+  std::optional<std::pair<std::error_code, completion_value>> outcome_;
 };
 
 template <class... Arms>
@@ -141,19 +270,21 @@ struct initiate_async_select {
 
 template <class... Arms, class Token, std::size_t... I>
 auto async_select_with(std::tuple<Arms...>&& arms, Token&& token, std::index_sequence<I...>) {
-  static_assert((is_channel_arm<Arms> && ...),
-                "rill::async_select takes rill::recv and rill::send arms; for a timeout, race it with a timer: "
-                "co_await (rill::async_select(..., use_awaitable) || timer.async_wait(use_awaitable))");
+  static_assert((is_select_arm<Arms> && ...),
+                "rill::async_select takes arms (rill::recv(rx), rill::send(tx, v), rill::timeout(d), "
+                "rill::deadline(t)) followed by a completion token");
   return asio::async_initiate<Token, void(std::error_code, std::optional<select_result<Arms...>>)>(
       initiate_async_select<Arms...>{}, token, std::move(std::get<I>(arms))...);
 }
 
 }  // namespace detail
 
-/// Selects asynchronously over receive and send arms, the last argument
-/// being the completion token (see the top of this header). The arms are
-/// moved into the operation; the receivers and senders they refer to must
-/// outlive it. Among arms ready at once a random one wins.
+/// Selects asynchronously over receive, send, timeout and deadline arms,
+/// the last argument being the completion token (see the top of this
+/// header). The arms are moved into the operation; the receivers and
+/// senders they refer to must outlive it. Among arms ready at once a random
+/// one wins; a timeout arm wins once its deadline passed with no channel arm
+/// ready.
 template <class... Args>
 auto async_select(Args&&... args) {
   static_assert(sizeof...(Args) >= 2, "rill::async_select takes at least one arm and a completion token");

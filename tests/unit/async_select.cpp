@@ -11,6 +11,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 
@@ -24,15 +25,22 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 using two_receives = rill::select_result<rill::recv_arm<int>, rill::recv_arm<std::string>>;
+using receive_or_timeout = rill::select_result<rill::recv_arm<int>, rill::timeout_arm>;
 
-struct select_outcome {
+/// How one async_select completed, as recorded by record_into.
+template <class Result>
+struct outcome {
   bool done = false;
   std::error_code ec;
-  std::optional<two_receives> result;
+  std::optional<Result> result;
 };
 
-auto record_into(asio::io_context& io, select_outcome& out) {
-  return asio::bind_executor(io, [&out](std::error_code ec, std::optional<two_receives> r) {
+using select_outcome = outcome<two_receives>;
+using timed_outcome = outcome<receive_or_timeout>;
+
+template <class Result>
+auto record_into(asio::io_context& io, outcome<Result>& out) {
+  return asio::bind_executor(io, [&out](std::error_code ec, std::optional<Result> r) {
     out.done = true;
     out.ec = ec;
     out.result = std::move(r);
@@ -128,32 +136,168 @@ TEST_CASE("async_select: destroying the io_context destroys a waiting select's h
   CHECK(rx1.try_recv().value() == 3);  // the withdrawn select took nothing
 }
 
+TEST_CASE("async_select: a timeout arm wins when nothing is ready, and takes nothing", "[async_select][timeout]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  timed_outcome out;
+  const auto started = std::chrono::steady_clock::now();
+  rill::async_select(rill::recv(rx), rill::timeout(std::chrono::milliseconds(5)), record_into(io, out));
+  CHECK_FALSE(out.done);
+  io.run();
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(5));
+  REQUIRE(out.result);
+  CHECK(out.result->index() == 1);
+  CHECK(std::get<1>(*out.result) == rill::timed_out{});
+  REQUIRE(tx.send(4));
+  CHECK(rx.try_recv().value() == 4);  // the select left nothing queued that could take it
+}
+
+TEST_CASE("async_select: a ready arm wins over a pending timeout", "[async_select][timeout]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  REQUIRE(tx.send(8));
+  timed_outcome out;
+  rill::async_select(rill::recv(rx), rill::timeout(std::chrono::hours(1)), record_into(io, out));
+  CHECK_FALSE(out.done);
+  io.run();  // returns at once: the timer is cancelled when the arm wins
+  REQUIRE(out.result);
+  REQUIRE(out.result->index() == 0);
+  CHECK(std::get<0>(*out.result).value() == 8);
+}
+
+TEST_CASE("async_select: a thread's send completes a timed select before its deadline", "[async_select][timeout]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(0);
+  timed_outcome out;
+  rill::async_select(rill::recv(rx), rill::deadline(std::chrono::system_clock::now() + std::chrono::hours(1)),
+                     record_into(io, out));
+  io.poll();
+  CHECK_FALSE(out.done);
+  rill_test::scoped_threads producer;
+  producer.spawn([tx = tx] { RILL_EXPECT(tx.send(6)); });
+  io.run();
+  REQUIRE(producer.join() == "");
+  REQUIRE(out.result);
+  REQUIRE(out.result->index() == 0);
+  CHECK(std::get<0>(*out.result).value() == 6);
+}
+
+TEST_CASE("async_select: the earliest of several timeout arms wins", "[async_select][timeout]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  std::optional<std::size_t> winner;
+  rill::async_select(rill::timeout(std::chrono::hours(1)), rill::recv(rx), rill::timeout(std::chrono::milliseconds(1)),
+                     asio::bind_executor(io, [&winner](std::error_code, auto r) { winner = r->index(); }));
+  io.run();
+  CHECK(winner == 2u);
+}
+
+TEST_CASE("async_select: a timed-out send arm delivered nothing", "[async_select][timeout]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(0);
+  std::optional<std::size_t> winner;
+  rill::async_select(rill::send(tx, 3), rill::timeout(std::chrono::milliseconds(1)),
+                     asio::bind_executor(io, [&winner](std::error_code, auto r) { winner = r->index(); }));
+  io.run();
+  CHECK(winner == 1u);
+  CHECK(rx.try_recv().error() == rill::try_recv_error::empty);
+}
+
+TEST_CASE("async_select: cancelling a timed select through its slot aborts it", "[async_select][timeout][cancel]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  asio::cancellation_signal signal;
+  timed_outcome out;
+  rill::async_select(rill::recv(rx), rill::timeout(std::chrono::hours(1)),
+                     asio::bind_cancellation_slot(signal.slot(), record_into(io, out)));
+  io.poll();
+  REQUIRE(tx.send(1));  // wakes the select; the cancellation comes before it runs
+  signal.emit(asio::cancellation_type::terminal);
+  io.run();
+  CHECK(out.ec == asio::error::operation_aborted);
+  CHECK_FALSE(out.result.has_value());
+  CHECK(rx.try_recv().value() == 1);
+}
+
+TEST_CASE("async_select: destroying the io_context destroys a timed select's handler", "[async_select][timeout][teardown]") {
+  auto [tx, rx] = rill::channel<int>();
+  auto alive = std::make_shared<int>(0);
+  {
+    asio::io_context io;
+    rill::async_select(rill::recv(rx), rill::timeout(std::chrono::hours(1)),
+                       asio::bind_executor(io, [alive](std::error_code, std::optional<receive_or_timeout>) {}));
+    io.poll();
+    CHECK(alive.use_count() == 2);
+  }
+  CHECK(alive.use_count() == 1);
+  REQUIRE(tx.send(3));
+  CHECK(rx.try_recv().value() == 3);
+}
+
+TEST_CASE("async_select: a timeout arm in a coroutine", "[async_select][timeout]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  std::vector<std::size_t> winners;
+  asio::co_spawn(io, [&winners, rx = rx, tx = tx]() -> asio::awaitable<void> {
+    auto first = co_await rill::async_select(rill::recv(rx), rill::timeout(std::chrono::milliseconds(1)),
+                                             asio::use_awaitable);
+    winners.push_back(first->index());
+    RILL_EXPECT(tx.send(2));
+    auto second = co_await rill::async_select(rill::recv(rx), rill::timeout(std::chrono::hours(1)),
+                                              asio::use_awaitable);
+    winners.push_back(second->index());
+  }, asio::detached);
+  io.run();
+  CHECK(winners == std::vector<std::size_t>{1, 0});
+}
+
 TEST_CASE("async_select: raced by a timer, no message is lost", "[async_select][cancel][stress]") {
   const std::size_t capacity = GENERATE(as<std::size_t>{}, 0u, 4u);
+  // The timer as a timeout arm, or raced with `||` from outside.
+  const bool timeout_arm = GENERATE(false, true);
+  // Two threads running the io_context: the select's resume and its timer's
+  // handler may then run at once.
+  const int io_threads = GENERATE(1, 2);
   const int per_channel = 1500 * static_cast<int>(rill_test::stress_scale);
   auto [tx1, rx1] = rill::sync_channel<int>(capacity);
   auto [tx2, rx2] = rill::sync_channel<int>(capacity);
   std::vector<int> got;
   int timeouts = 0;
   asio::io_context io;
-  asio::co_spawn(io, [&got, &timeouts, rx1 = rx1, rx2 = rx2]() -> asio::awaitable<void> {
+  // A coroutine on a multi-threaded io_context runs on a strand, as Asio requires.
+  asio::co_spawn(asio::make_strand(io), [&got, &timeouts, timeout_arm, rx1 = rx1, rx2 = rx2]() -> asio::awaitable<void> {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     std::mt19937 rng(11);
     bool open1 = true, open2 = true;
     while (open1 || open2) {
-      timer.expires_after(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30)(rng)));
-      auto r = co_await (rill::async_select(rill::recv(rx1, open1), rill::recv(rx2, open2), asio::use_awaitable) ||
-                         timer.async_wait(asio::use_awaitable));
-      if (r.index() == 1) {
-        ++timeouts;
-        continue;
+      const auto wait = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30)(rng));
+      std::optional<rill::select_result<rill::recv_arm<int>, rill::recv_arm<int>>> selected;
+      if (timeout_arm) {
+        auto r = co_await rill::async_select(rill::recv(rx1, open1), rill::recv(rx2, open2), rill::timeout(wait),
+                                             asio::use_awaitable);
+        if (r->index() == 2) {
+          ++timeouts;
+          continue;
+        }
+        if (r->index() == 0)
+          selected.emplace(std::in_place_index<0>, std::move(std::get<0>(*r)));
+        else
+          selected.emplace(std::in_place_index<1>, std::move(std::get<1>(*r)));
+      } else {
+        timer.expires_after(wait);
+        auto r = co_await (rill::async_select(rill::recv(rx1, open1), rill::recv(rx2, open2), asio::use_awaitable) ||
+                           timer.async_wait(asio::use_awaitable));
+        if (r.index() == 1) {
+          ++timeouts;
+          continue;
+        }
+        selected = std::move(std::get<0>(r));
       }
-      auto& selected = *std::get<0>(r);
-      auto& result = selected.index() == 0 ? std::get<0>(selected) : std::get<1>(selected);
+      auto& result = selected->index() == 0 ? std::get<0>(*selected) : std::get<1>(*selected);
       if (result)
         got.push_back(*result);
       else
-        (selected.index() == 0 ? open1 : open2) = false;
+        (selected->index() == 0 ? open1 : open2) = false;
     }
   }, asio::detached);
   rx1 = {};
@@ -165,12 +309,65 @@ TEST_CASE("async_select: raced by a timer, no message is lost", "[async_select][
   threads.spawn([per_channel, tx = std::move(tx2)] {
     for (int i = 0; i < per_channel; ++i) RILL_EXPECT(tx.send(per_channel + i));
   });
+  if (io_threads == 2) threads.spawn([&io] { io.run(); });
   io.run();
   REQUIRE(threads.join() == "");
   INFO(timeouts << " selects lost the race to the timer");
   std::vector<int> seen(static_cast<std::size_t>(2 * per_channel), 0);
   for (int v : got) ++seen[static_cast<std::size_t>(v)];
   for (std::size_t v = 0; v < seen.size(); ++v) REQUIRE(seen[v] == 1);
+}
+
+namespace {
+
+/// Receives with a timed select until the channel ends, each select started
+/// by the previous one's handler; counts timeouts and keeps what it got.
+struct timed_receiver {
+  asio::io_context& io;
+  rill::receiver<int> rx;
+  std::vector<int>& got;
+  int& timeouts;
+  std::mt19937 rng{7};
+
+  void next() {
+    const auto wait = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20)(rng));
+    rill::async_select(rill::recv(rx), rill::timeout(wait),
+                       asio::bind_executor(io, [this](std::error_code, std::optional<receive_or_timeout> r) {
+                         if (r->index() == 1) {
+                           ++timeouts;
+                         } else if (auto& m = std::get<0>(*r)) {
+                           got.push_back(*m);
+                         } else {
+                           return;  // disconnected: done
+                         }
+                         next();
+                       }));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("async_select: timed selects on a two-thread io_context lose nothing", "[async_select][timeout][stress]") {
+  // No strand: the select's resume and its timer's handler run on either
+  // thread, so their hand-over of the completion is exercised.
+  const std::size_t capacity = GENERATE(as<std::size_t>{}, 0u, 4u);
+  const int count = 1500 * static_cast<int>(rill_test::stress_scale);
+  auto [tx, rx] = rill::sync_channel<int>(capacity);
+  asio::io_context io;
+  std::vector<int> got;
+  int timeouts = 0;
+  timed_receiver receiver{io, std::move(rx), got, timeouts};
+  receiver.next();
+  rill_test::scoped_threads threads;
+  threads.spawn([count, tx = std::move(tx)] {
+    for (int i = 0; i < count; ++i) RILL_EXPECT(tx.send(i));
+  });
+  threads.spawn([&io] { io.run(); });
+  io.run();
+  REQUIRE(threads.join() == "");
+  INFO(timeouts << " selects timed out");
+  REQUIRE(got.size() == static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) REQUIRE(got[static_cast<std::size_t>(i)] == i);  // one receiver: in order
 }
 
 TEST_CASE("async_select: a select woken for one channel that takes another passes the wake-up on", "[async_select]") {

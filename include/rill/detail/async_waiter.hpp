@@ -144,9 +144,10 @@ class core_ref {
 ///
 /// `Derived` provides resume() (runs on the executor), cancel() (from the
 /// cancellation slot), withdraw_if_waiting() (a shutdown found it: withdraw
-/// its waiters if still queued and unclaimed; true if it did), and
+/// its waiters if still queued and unclaimed; true if it did),
 /// dequeue_all() (withdraw whatever waiter is still queued before the memory
-/// goes).
+/// goes) and release_io_objects() (a shutdown found it: destroy the I/O
+/// objects it owns, such as a timer, while their services still exist).
 template <class Derived, class Handler, class Value>
 class async_operation_base : public claim_token, public pending_operation {
  protected:
@@ -224,6 +225,9 @@ class async_operation_base : public claim_token, public pending_operation {
     std::move(handler)(ec, std::move(value));
   }
 
+  /// The executor the handler runs on, for I/O objects the operation owns.
+  const work_type& executor() const noexcept { return *work_; }
+
   void mark_resumed() noexcept { posted_.store(false, std::memory_order_relaxed); }
   bool cancel_requested() const noexcept { return cancel_requested_.load(std::memory_order_acquire); }
   void request_cancel() noexcept { cancel_requested_.store(true, std::memory_order_release); }
@@ -295,6 +299,7 @@ class async_operation_base : public claim_token, public pending_operation {
     if (op.posted_.load(std::memory_order_relaxed)) return;
     const bool withdrawn = op.withdraw_if_waiting();
     op.clear_cancellation_slot();
+    op.release_io_objects();
     if (withdrawn) {
       op.release_storage();  // already unregistered by the shutdown
       return;
@@ -424,6 +429,8 @@ class async_operation final
   /// A single waiter is never queued when the operation is freed: it was
   /// claimed, withdrawn, or never queued.
   void dequeue_all() noexcept {}
+
+  void release_io_objects() noexcept {}
 
   core_ref<T> core_;
   std::optional<T> value_;  ///< a send's message, handed back on failure
