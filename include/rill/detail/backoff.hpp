@@ -1,4 +1,4 @@
-// rill — bounded spinning before a thread parks.
+// rill — bounded waiting before a thread parks.
 #pragma once
 
 #include <thread>
@@ -15,16 +15,21 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-/// Exponential spin, then yields, then reports that the caller should park.
-/// Parking costs a system call on both sides (futex wait + wake), about a
-/// microsecond; a partner that answers within that time is caught spinning.
+/// A few rounds of exponential pause-spinning, then yields, then reports
+/// that the caller should park. Parking costs a system call on both sides
+/// (futex wait + wake), several microseconds of latency; a partner that
+/// answers sooner is caught here.
 class backoff {
  public:
-  /// Waits a little longer each call; false once spinning is no longer worth it.
+  /// `pause_rounds` rounds of 1, 2, 4, ... pauses, then `yields` yields.
+  constexpr backoff(unsigned pause_rounds, unsigned yields) noexcept
+      : pause_rounds_(pause_rounds), limit_(pause_rounds + yields) {}
+
+  /// Waits a little longer each call; false once waiting is no longer worth it.
   bool spin() noexcept {
-    if (step_ < spin_limit) {
+    if (step_ < pause_rounds_) {
       for (unsigned i = 0; i < (1u << step_); ++i) cpu_relax();
-    } else if (step_ < yield_limit) {
+    } else if (step_ < limit_) {
       std::this_thread::yield();
     } else {
       return false;
@@ -34,8 +39,8 @@ class backoff {
   }
 
  private:
-  static constexpr unsigned spin_limit = 7;    // up to 2^6 pauses per step, ~127 in all
-  static constexpr unsigned yield_limit = 10;  // then a few yields to a runnable partner
+  unsigned pause_rounds_;
+  unsigned limit_;
   unsigned step_ = 0;
 };
 

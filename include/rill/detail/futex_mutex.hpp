@@ -42,7 +42,7 @@ class futex_mutex {
   static constexpr std::uint32_t unlocked = 0, locked = 1, contended = 2;
 
   void lock_contended() noexcept {
-    backoff spin;
+    backoff spin(7, 3);
     do {
       std::uint32_t expected = unlocked;
       if (state_.load(std::memory_order_relaxed) == unlocked &&

@@ -12,9 +12,10 @@
 namespace rill::detail {
 
 /// The claim token of an operation a thread blocks on. The claimer's
-/// `complete` sets `done_` and wakes the futex; the thread spins briefly
-/// first, because a partner that is already running usually answers within
-/// the cost of one futex round trip.
+/// `complete` marks it done and wakes the thread only if it has gone to
+/// sleep: the thread spins briefly first, because a partner that is already
+/// running usually answers within the cost of one futex round trip, and a
+/// hand-off to a spinning thread then costs no system call on either side.
 class thread_token : public claim_token {
  public:
   thread_token() noexcept : claim_token(&on_complete) {}
@@ -22,30 +23,35 @@ class thread_token : public claim_token {
   /// Waits for `complete`; false if `deadline` passed first (then the caller
   /// must try_abort, and wait_completed() if a partner won the race).
   bool wait_until(const std::chrono::steady_clock::time_point* deadline) noexcept {
-    backoff spin;
-    while (done_.load(std::memory_order_acquire) == 0) {
-      if (spin.spin()) continue;
+    backoff spin(7, 3);
+    for (;;) {
+      std::uint32_t s = state_.load(std::memory_order_acquire);
+      if (s == done) return true;
+      if (s == waiting && spin.spin()) continue;
       if (deadline != nullptr && std::chrono::steady_clock::now() >= *deadline) return false;
-      futex_wait(done_, 0, deadline);
+      // Announce the sleep before taking it; a completion that comes first
+      // makes the CAS fail with `done` (acquire: its hand-off is visible).
+      if (s == waiting && !state_.compare_exchange_strong(s, parked, std::memory_order_acquire)) continue;
+      futex_wait(state_, parked, deadline);
     }
-    return true;
   }
 
   /// After a failed try_abort: a partner has claimed us and is completing.
   void wait_completed() noexcept { wait_until(nullptr); }
 
  private:
+  static constexpr std::uint32_t waiting = 0, done = 1, parked = 2;
+
   static void on_complete(claim_token& token) noexcept {
     auto& self = static_cast<thread_token&>(token);
     // release: the hand-off the claimer made (status, moved value) is
-    // visible to the thread once it sees done_. After this store the owner
-    // may return and reuse its stack; only the word's address reaches the
-    // kernel below, see futex_wake.
-    self.done_.store(1, std::memory_order_release);
-    futex_wake(self.done_);
+    // visible to the thread once it sees `done`. After this exchange the
+    // owner may return and reuse its stack; only the word's address reaches
+    // the kernel below, see futex_wake.
+    if (self.state_.exchange(done, std::memory_order_acq_rel) == parked) futex_wake(self.state_);
   }
 
-  std::atomic<std::uint32_t> done_{0};
+  std::atomic<std::uint32_t> state_{waiting};
 };
 
 }  // namespace rill::detail
