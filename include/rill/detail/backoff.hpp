@@ -19,6 +19,12 @@ inline void cpu_relax() noexcept {
 /// that the caller should park. Parking costs a system call on both sides
 /// (futex wait + wake), several microseconds of latency; a partner that
 /// answers sooner is caught here.
+///
+/// Yielding beats pausing on the machines rill is measured on (bench/,
+/// W5-W7 on 2 cores): the partner often waits for the very CPU the spinner
+/// holds, and sched_yield hands it over, while pausing only burns the time
+/// slice. A yield with nothing else runnable returns at once, so the yields
+/// also serve as the spin.
 class backoff {
  public:
   /// `pause_rounds` rounds of 1, 2, 4, ... pauses, then `yields` yields.

@@ -42,7 +42,11 @@ class futex_mutex {
   static constexpr std::uint32_t unlocked = 0, locked = 1, contended = 2;
 
   void lock_contended() noexcept {
-    backoff spin(7, 3);
+    // The holder is running a short critical section: a few pauses often
+    // outlast it, and if it was preempted the yields give it the CPU back
+    // (bench/ W2, W4, W8: 2 pause rounds + 8 yields beat 7 rounds + 3 yields
+    // by 1.3-1.9x).
+    backoff spin(2, 8);
     do {
       std::uint32_t expected = unlocked;
       if (state_.load(std::memory_order_relaxed) == unlocked &&
