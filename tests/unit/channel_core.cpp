@@ -187,7 +187,7 @@ template <class T>
 struct queued_notification : recorded_waiter<T> {
   explicit queued_notification(channel_core<T>& core) {
     this->w.notify_only = true;
-    REQUIRE(core.wait_for_message(this->w));
+    REQUIRE(core.wait_for_message(&this->w) == rill::detail::op_result::queued);
   }
 };
 
@@ -201,7 +201,7 @@ TEST_CASE("channel_core: a notify-only receiver is woken and the message stays b
   CHECK(n.w.status == wait_status::notified);
   CHECK(n.token.completions == 1);
   CHECK(owner.core->size() == 1);  // taken only when the receiver runs
-  CHECK_FALSE(owner.core->wait_for_message(n.w));  // a message is ready: no need to queue
+  CHECK(owner.core->wait_for_message(&n.w) == rill::detail::op_result::done);  // a message is ready: no need to queue
 }
 
 TEST_CASE("channel_core: a receiver queued behind a notified one gets the oldest message", "[core][async]") {

@@ -126,8 +126,13 @@ class core_ref {
  public:
   explicit core_ref(channel_core<T>& core) noexcept : core_(&core) { core_->retain(); }
   core_ref(const core_ref& other) noexcept : core_(other.core_) { core_->retain(); }
+  /// Moves keep the count as it is: an initiation object is moved around
+  /// several times on its way into an operation.
+  core_ref(core_ref&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
   core_ref& operator=(const core_ref&) = delete;
-  ~core_ref() { core_->release(); }
+  ~core_ref() {
+    if (core_ != nullptr) core_->release();
+  }
   channel_core<T>& operator*() const noexcept { return *core_; }
   channel_core<T>* operator->() const noexcept { return core_; }
 
@@ -177,23 +182,53 @@ class async_operation_base : public claim_token, public pending_operation {
   async_operation_base(const allocator_type& alloc, Handler handler)
       : claim_token(&on_claimed),
         handler_(std::move(handler)),
-        work_(asio::prefer(asio::get_associated_executor(*handler_, asio::system_executor()),
-                           asio::execution::outstanding_work.tracked)),
+        executor_(asio::get_associated_executor(*handler_, asio::system_executor())),
+        work_(asio::prefer(*executor_, asio::execution::outstanding_work.tracked)),
         alloc_(alloc) {
     on_shutdown = &shutdown_while_pending;
   }
 
   /// Registers with the executor's context and with the cancellation slot.
   void listen() {
+    connect_cancellation_slot();
+    register_pending();
+  }
+
+  void connect_cancellation_slot() {
+    auto slot = asio::get_associated_cancellation_slot(*handler_);
+    if (slot.is_connected()) slot.template emplace<cancel_handler>(self());
+  }
+
+  /// Registers with the executor's context, so that the context's shutdown
+  /// can destroy us: needed before the operation can wait in a channel,
+  /// where no queue of the context holds it. An operation that completes
+  /// without waiting is only ever held by a posted function, which the
+  /// context owns, and skips this. Idempotent.
+  void register_pending() {
     // Executors without an execution context (use_future's, say) have no
     // context that could be destroyed under us.
     if constexpr (asio::can_query<const work_type&, asio::execution::context_t>::value) {
+      if (registry_ != nullptr) return;
       registry_ = asio::use_service<pending_operations>(asio::query(*work_, asio::execution::context)).registry();
       std::lock_guard lock(registry_->mutex);
       registry_->add_locked(*this);
     }
-    auto slot = asio::get_associated_cancellation_slot(*handler_);
-    if (slot.is_connected()) slot.template emplace<cancel_handler>(self());
+  }
+
+  /// One attempt at the operation: `attempt(false)` may not queue, and
+  /// `attempt(true)` queues a waiter if it would block (or returns
+  /// would_block if cancelled). The first try does not queue, so that an
+  /// operation that can proceed at once never registers; the operation
+  /// registers only before it queues.
+  template <class Attempt>
+  op_result attempt_or_queue(Attempt&& attempt) {
+    if (registry_ != nullptr) return attempt(true);
+    if constexpr (asio::can_query<const work_type&, asio::execution::context_t>::value) {
+      const op_result r = attempt(false);
+      if (r != op_result::would_block) return r;
+      register_pending();
+    }
+    return attempt(true);
   }
 
   /// Hands the operation to its executor. Under the registry's lock, so
@@ -201,7 +236,9 @@ class async_operation_base : public claim_token, public pending_operation {
   /// with its queue) or leaves it orphaned for us to free here. A post that
   /// cannot allocate leaves no way to complete the handler, as in Asio.
   void post_resume() noexcept {
-    if (registry_ == nullptr) return asio::post(*work_, resume_function(self()));
+    // Posted through the executor as associated: posting through the
+    // tracked one would copy it, and with it the work count, several times.
+    if (registry_ == nullptr) return asio::post(*executor_, resume_function(self()));
     const std::shared_ptr<pending_registry> registry = registry_;  // outlives `this` below
     std::lock_guard lock(registry->mutex);
     if (!handler_) {
@@ -211,7 +248,7 @@ class async_operation_base : public claim_token, public pending_operation {
       return;
     }
     posted_.store(true, std::memory_order_relaxed);
-    asio::post(*work_, resume_function(self()));
+    asio::post(*executor_, resume_function(self()));
   }
 
   /// Frees the operation, then invokes the handler (so that the handler
@@ -306,9 +343,11 @@ class async_operation_base : public claim_token, public pending_operation {
     }
     op.handler_.reset();
     op.work_.reset();
+    op.executor_.reset();
   }
 
   std::optional<Handler> handler_;  ///< empty once orphaned by a shutdown
+  std::optional<executor_type> executor_;  ///< the handler's, as associated; for posting
   std::optional<work_type> work_;
   allocator_type alloc_;
   std::atomic<bool> cancel_requested_{false};
@@ -346,13 +385,15 @@ class async_operation final
 
  private:
   void begin() {
-    this->listen();
+    this->connect_cancellation_slot();
     if constexpr (is_send) {
       attempt_send();
     } else {
       // Never take a message here: it would sit in this operation until the
       // posted handler runs, where a cancellation could strand it.
-      if (!core_->wait_for_message(waiter_)) this->post_resume();
+      const op_result r =
+          this->attempt_or_queue([this](bool queue) { return core_->wait_for_message(queue ? &waiter_ : nullptr); });
+      if (r != op_result::queued) this->post_resume();
     }
   }
 
@@ -389,7 +430,9 @@ class async_operation final
 
   void attempt_send() {
     this->rearm();
-    switch (core_->send(*value_, &waiter_, this->cancel_flag())) {
+    const op_result r = this->attempt_or_queue(
+        [this](bool queue) { return core_->send(*value_, queue ? &waiter_ : nullptr, this->cancel_flag()); });
+    switch (r) {
       case op_result::done:
         waiter_.status = wait_status::done;
         return this->post_resume();
@@ -410,7 +453,9 @@ class async_operation final
     std::optional<T> message;
     this->rearm();
     auto sink = [&message](T&& m) { message.emplace(std::move(m)); };
-    switch (core_->recv(sink, &waiter_, nullptr, this->cancel_flag())) {
+    const op_result r = this->attempt_or_queue(
+        [&](bool queue) { return core_->recv(sink, queue ? &waiter_ : nullptr, nullptr, this->cancel_flag()); });
+    switch (r) {
       case op_result::done:
         return this->complete({}, completion_value(std::move(*message)));
       case op_result::disconnected:

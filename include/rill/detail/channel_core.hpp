@@ -147,14 +147,16 @@ class channel_core {
     return taken;
   }
 
-  /// Queues a notify-only receiver unless a message may be ready (or the
-  /// channel is closed), in which case it returns false and the owner
-  /// should try to receive when it runs. Takes nothing either way.
-  bool wait_for_message(waiter<T>& w) {
+  /// Takes nothing; tells a receiver that takes its message later whether
+  /// to try now: `done` if a message may be ready (or the channel is
+  /// closed), else `queued` with the notify-only receiver `w` queued, or
+  /// `would_block` without `w`.
+  op_result wait_for_message(waiter<T>* w) {
     std::lock_guard lock(mutex_);
-    if (buffered_locked() != 0 || !senders_waiting_.empty() || closed_) return false;
-    enqueue_receiver_locked(w, nullptr);
-    return true;
+    if (buffered_locked() != 0 || !senders_waiting_.empty() || closed_) return op_result::done;
+    if (w == nullptr) return op_result::would_block;
+    enqueue_receiver_locked(*w, nullptr);
+    return op_result::queued;
   }
 
   /// A notified receiver that will not receive after all (cancelled) hands
