@@ -19,6 +19,7 @@
 #pragma once
 
 #include <rill/detail/channel_core.hpp>
+#include <rill/detail/futex_mutex.hpp>
 #include <rill/detail/waiter.hpp>
 #include <rill/error.hpp>
 
@@ -65,9 +66,9 @@ struct pending_operation {
 /// operations, because a partner thread may still complete one after the
 /// context (and its services) are gone.
 struct pending_registry {
-  std::mutex mutex;
+  futex_mutex mutex;  ///< held for a few pointer updates, as the core's lock
   pending_operation* head = nullptr;
-  bool shut_down = false;
+  std::atomic<bool> shut_down{false};
 
   void add_locked(pending_operation& op) noexcept {
     op.prev = nullptr;
@@ -107,7 +108,7 @@ class pending_operations final : public asio::execution_context::service {
  private:
   void shutdown() override {
     std::lock_guard lock(registry_->mutex);
-    registry_->shut_down = true;
+    registry_->shut_down.store(true, std::memory_order_relaxed);
     while (pending_operation* op = registry_->head) {
       registry_->remove_locked(*op);
       op->on_shutdown(*op);
@@ -116,6 +117,21 @@ class pending_operations final : public asio::execution_context::service {
 
   std::shared_ptr<pending_registry> registry_;  ///< null for executors without a context
 };
+
+/// The registry of `context`. The last one looked up is remembered per
+/// thread: use_service locks the context's service list and searches it,
+/// which would otherwise be paid by every operation that waits. A context
+/// destroyed and another made at the same address is told apart by the old
+/// registry's shut_down flag (a context is shut down before it is destroyed).
+inline std::shared_ptr<pending_registry> registry_of(asio::execution_context& context) {
+  thread_local asio::execution_context* cached_context = nullptr;
+  thread_local std::shared_ptr<pending_registry> cached;
+  if (cached_context != &context || cached->shut_down.load(std::memory_order_relaxed)) {
+    cached = asio::use_service<pending_operations>(context).registry();
+    cached_context = &context;
+  }
+  return cached;
+}
 
 // ---- the operation -----------------------------------------------------------
 
@@ -183,7 +199,6 @@ class async_operation_base : public claim_token, public pending_operation {
       : claim_token(&on_claimed),
         handler_(std::move(handler)),
         executor_(asio::get_associated_executor(*handler_, asio::system_executor())),
-        work_(asio::prefer(*executor_, asio::execution::outstanding_work.tracked)),
         alloc_(alloc) {
     on_shutdown = &shutdown_while_pending;
   }
@@ -199,17 +214,19 @@ class async_operation_base : public claim_token, public pending_operation {
     if (slot.is_connected()) slot.template emplace<cancel_handler>(self());
   }
 
-  /// Registers with the executor's context, so that the context's shutdown
-  /// can destroy us: needed before the operation can wait in a channel,
-  /// where no queue of the context holds it. An operation that completes
-  /// without waiting is only ever held by a posted function, which the
-  /// context owns, and skips this. Idempotent.
+  /// Takes outstanding work on the executor and registers with its
+  /// context, so that the context's shutdown can destroy us: needed before
+  /// the operation can wait in a channel, where no queue of the context
+  /// holds it. An operation that completes without waiting is only ever
+  /// held by a posted function, which the context owns and counts as work,
+  /// and skips both. Idempotent.
   void register_pending() {
+    if (work_) return;
+    work_.emplace(asio::prefer(*executor_, asio::execution::outstanding_work.tracked));
     // Executors without an execution context (use_future's, say) have no
     // context that could be destroyed under us.
-    if constexpr (asio::can_query<const work_type&, asio::execution::context_t>::value) {
-      if (registry_ != nullptr) return;
-      registry_ = asio::use_service<pending_operations>(asio::query(*work_, asio::execution::context)).registry();
+    if constexpr (asio::can_query<const executor_type&, asio::execution::context_t>::value) {
+      registry_ = registry_of(asio::query(*executor_, asio::execution::context));
       std::lock_guard lock(registry_->mutex);
       registry_->add_locked(*this);
     }
@@ -222,12 +239,10 @@ class async_operation_base : public claim_token, public pending_operation {
   /// registers only before it queues.
   template <class Attempt>
   op_result attempt_or_queue(Attempt&& attempt) {
-    if (registry_ != nullptr) return attempt(true);
-    if constexpr (asio::can_query<const work_type&, asio::execution::context_t>::value) {
-      const op_result r = attempt(false);
-      if (r != op_result::would_block) return r;
-      register_pending();
-    }
+    if (work_) return attempt(true);
+    const op_result r = attempt(false);
+    if (r != op_result::would_block) return r;
+    register_pending();
     return attempt(true);
   }
 
@@ -252,18 +267,18 @@ class async_operation_base : public claim_token, public pending_operation {
   }
 
   /// Frees the operation, then invokes the handler (so that the handler
-  /// may start the next operation in the memory just released). Work on
-  /// the executor is held until the handler has run.
+  /// may start the next operation in the memory just released). Runs on
+  /// the handler's executor, inside the function posted to it, which the
+  /// executor counts as work until it returns: our own work can go first.
   void complete(std::error_code ec, Value value) {
     clear_cancellation_slot();
     Handler handler(std::move(*handler_));
-    work_type work(std::move(*work_));
     destroy();
     std::move(handler)(ec, std::move(value));
   }
 
   /// The executor the handler runs on, for I/O objects the operation owns.
-  const work_type& executor() const noexcept { return *work_; }
+  const executor_type& executor() const noexcept { return *executor_; }
 
   void mark_resumed() noexcept { posted_.store(false, std::memory_order_relaxed); }
   bool cancel_requested() const noexcept { return cancel_requested_.load(std::memory_order_acquire); }
@@ -348,7 +363,7 @@ class async_operation_base : public claim_token, public pending_operation {
 
   std::optional<Handler> handler_;  ///< empty once orphaned by a shutdown
   std::optional<executor_type> executor_;  ///< the handler's, as associated; for posting
-  std::optional<work_type> work_;
+  std::optional<work_type> work_;  ///< taken before the operation first waits
   allocator_type alloc_;
   std::atomic<bool> cancel_requested_{false};
   std::atomic<bool> posted_{false};
@@ -372,13 +387,13 @@ class async_operation final
  public:
   /// Starts an operation; `value` is the message for a send.
   template <class H>
-  static void start(channel_core<T>& core, H&& handler, std::optional<T> value = std::nullopt) {
-    base::create(std::forward<H>(handler), core, std::move(value))->begin();
+  static void start(core_ref<T> core, H&& handler, std::optional<T> value = std::nullopt) {
+    base::create(std::forward<H>(handler), std::move(core), std::move(value))->begin();
   }
 
-  async_operation(const typename base::allocator_type& alloc, Handler handler, channel_core<T>& core,
+  async_operation(const typename base::allocator_type& alloc, Handler handler, core_ref<T> core,
                   std::optional<T> value)
-      : base(alloc, std::move(handler)), core_(core), value_(std::move(value)) {
+      : base(alloc, std::move(handler)), core_(std::move(core)), value_(std::move(value)) {
     waiter_.token = this;
     waiter_.notify_only = !is_send;
   }
@@ -493,9 +508,13 @@ template <class T>
 struct initiate_async_send {
   core_ref<T> core;
   template <class Handler>
-  void operator()(Handler&& handler, T value) const {
+  void operator()(Handler&& handler, T value) && {
     using op = async_operation<T, std::decay_t<Handler>, async_direction::send>;
-    op::start(*core, std::forward<Handler>(handler), std::optional<T>(std::move(value)));
+    op::start(std::move(core), std::forward<Handler>(handler), std::optional<T>(std::move(value)));
+  }
+  template <class Handler>
+  void operator()(Handler&& handler, T value) const& {
+    initiate_async_send{core}(std::forward<Handler>(handler), std::move(value));
   }
 };
 
@@ -503,9 +522,13 @@ template <class T>
 struct initiate_async_recv {
   core_ref<T> core;
   template <class Handler>
-  void operator()(Handler&& handler) const {
+  void operator()(Handler&& handler) && {
     using op = async_operation<T, std::decay_t<Handler>, async_direction::receive>;
-    op::start(*core, std::forward<Handler>(handler));
+    op::start(std::move(core), std::forward<Handler>(handler));
+  }
+  template <class Handler>
+  void operator()(Handler&& handler) const& {
+    initiate_async_recv{core}(std::forward<Handler>(handler));
   }
 };
 
