@@ -504,11 +504,35 @@ namespace rill::detail {
 /// Initiation objects for asio::async_initiate. They hold a counted
 /// reference to the core, because a deferred operation may be launched
 /// after the handle that created it is gone.
+/// Invokes `handler(args...)` through a post to its associated executor:
+/// the completion of an operation that finished in its initiating function.
+template <class Handler, class... Args>
+void post_completion(Handler&& handler, Args&&... args) {
+  auto executor = asio::get_associated_executor(handler, asio::system_executor());
+  asio::post(std::move(executor),
+             [handler = std::forward<Handler>(handler), ... args = std::forward<Args>(args)]() mutable {
+               std::move(handler)(std::move(args)...);
+             });
+}
+
 template <class T>
 struct initiate_async_send {
   core_ref<T> core;
   template <class Handler>
   void operator()(Handler&& handler, T value) && {
+    // A send that completes at once needs no operation: its value is in
+    // the channel (or refused) before the handler runs, which only learns
+    // the outcome, so neither cancellation nor the context's shutdown can
+    // concern it any more.
+    switch (core->send(value, nullptr)) {
+      case op_result::done:
+        return post_completion(std::forward<Handler>(handler), std::error_code(), std::optional<T>());
+      case op_result::disconnected:
+        return post_completion(std::forward<Handler>(handler), std::error_code(errc::disconnected),
+                               std::optional<T>(std::move(value)));
+      default:
+        break;
+    }
     using op = async_operation<T, std::decay_t<Handler>, async_direction::send>;
     op::start(std::move(core), std::forward<Handler>(handler), std::optional<T>(std::move(value)));
   }
