@@ -396,3 +396,34 @@ TEST_CASE("async: a stopped io_context completes waiting operations once it runs
   CHECK(got.value == 6);
   CHECK(rx.size() == 0);
 }
+
+// Regression: with two asynchronous receives waiting on a full-capacity-1
+// channel, the first send notified one of them and buffered its message;
+// the second send met the other waiting receive and buffered its value
+// too, past the end of the ring (heap overflow, size() above capacity()).
+// Found by the concurrent model test (tests/stress/model_concurrent.cpp).
+TEST_CASE("async: a send meeting a second waiting receive never overfills a bounded channel", "[async][regression]") {
+  const std::size_t capacity = GENERATE(as<std::size_t>{}, 1u, 2u);
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(capacity);
+  std::vector<outcome<int>> got(capacity + 1);
+  for (auto& g : got) rx.async_recv(record_into(io, g));
+  io.poll();  // every receive is now waiting
+  for (std::size_t i = 0; i < capacity; ++i) REQUIRE(tx.try_send(static_cast<int>(i)));
+  auto r = tx.try_send(99);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().is_full());
+  CHECK(r.error().value == 99);
+  CHECK(rx.size() == capacity);
+  io.poll();
+  // The buffered messages went to receives, in order; one receive still waits.
+  for (std::size_t i = 0; i < capacity; ++i) {
+    CHECK(got[i].done);
+    CHECK(got[i].value == static_cast<int>(i));
+  }
+  CHECK_FALSE(got[capacity].done);
+  REQUIRE(tx.try_send(7));
+  io.poll();
+  CHECK(got[capacity].done);
+  CHECK(got[capacity].value == 7);
+}

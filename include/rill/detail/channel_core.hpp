@@ -217,6 +217,11 @@ class channel_core {
     if (waiter<T>* r = pop_receiver_locked(receiver_kind::any)) {
       if (r->notify_only) {
         finish_locked(*r, wait_status::notified, wake);  // also if the push below throws: a spurious wake-up
+        // Messages buffered for notified receivers that have not run yet may
+        // fill a bounded buffer while more notify-only receivers wait. This
+        // one is told anyway: the message it takes frees the slot our value
+        // then waits for (or a later send finds).
+        if (!has_room_locked()) return wait_or_refuse_locked(value, self, wake);
         push_locked(std::move(value));
       } else if (buffered_locked() == 0) {
         hand_to_locked(*r, value, wake);
@@ -233,9 +238,7 @@ class channel_core {
       push_locked(std::move(value));
       return op_result::done;
     }
-    if (self == nullptr) return op_result::would_block;
-    enqueue_waiting_sender_locked(*self, value, wake);
-    return op_result::queued;
+    return wait_or_refuse_locked(value, self, wake);
   }
 
   template <class Sink>
@@ -291,6 +294,13 @@ class channel_core {
 
   static bool gave_up(const std::atomic<bool>* give_up) noexcept {
     return give_up != nullptr && give_up->load(std::memory_order_acquire);
+  }
+
+  /// A send that cannot complete now queues `self`, if given.
+  op_result wait_or_refuse_locked(T& value, waiter<T>* self, completion_list& wake) noexcept {
+    if (self == nullptr) return op_result::would_block;
+    enqueue_waiting_sender_locked(*self, value, wake);
+    return op_result::queued;
   }
 
   bool has_room_locked() const noexcept {
@@ -368,9 +378,7 @@ class channel_core {
       hand_to_locked(*r, value, wake);
       return op_result::done;
     }
-    if (self == nullptr) return op_result::would_block;
-    enqueue_waiting_sender_locked(*self, value, wake);
-    return op_result::queued;
+    return wait_or_refuse_locked(value, self, wake);
   }
 
   /// Announces what is ready to the queued receivers: one notify-only
