@@ -30,6 +30,8 @@ thread_local long allocations_until_failure = -1;
 thread_local long failures_injected = 0;
 }  // namespace
 
+#include "support/replace_operator_new.hpp"  // declares the two functions defined here
+
 void* rill_test_allocate(std::size_t size) noexcept {
   if (allocations_until_failure == 0) {
     allocations_until_failure = -1;
@@ -41,7 +43,6 @@ void* rill_test_allocate(std::size_t size) noexcept {
 }
 void rill_test_free(void* p) noexcept { std::free(p); }
 
-#include "support/replace_operator_new.hpp"
 
 namespace {
 
@@ -57,7 +58,9 @@ bool run_with_failure_at(channel_kind kind, long fail_at) {
   std::vector<ledgered> batch;
   batch.reserve(64);
   {
-    auto [tx, rx] = rill_test::make_channel<ledgered>(kind, 8);
+    auto channel = rill_test::make_channel<ledgered>(kind, 8);
+    auto& tx = channel.first;  // not a structured binding: clang 14 cannot capture those
+    auto& rx = channel.second;
     asio::io_context io;
     auto attempt = [&](auto&& op) {
       try {

@@ -18,6 +18,8 @@ std::atomic<long> live_allocations{0};
 std::atomic<long> total_allocations{0};
 }  // namespace
 
+#include "support/replace_operator_new.hpp"  // declares the two functions defined here
+
 void* rill_test_allocate(std::size_t size) noexcept {
   void* p = std::malloc(size == 0 ? 1 : size);
   if (p != nullptr) {
@@ -32,7 +34,6 @@ void rill_test_free(void* p) noexcept {
   std::free(p);
 }
 
-#include "support/replace_operator_new.hpp"
 
 TEST_CASE("memory: an unbounded channel gives its memory back after a burst", "[memory]") {
   auto [tx, rx] = rill::channel<std::uint64_t>();
