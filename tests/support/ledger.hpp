@@ -102,11 +102,7 @@ class ledger {
   void ended_returned(id_type id) { entries_[id].returned.fetch_add(1, std::memory_order_relaxed); }
   void ended_destroyed(id_type id) { entries_[id].destroyed.fetch_add(1, std::memory_order_relaxed); }
 
-  void object_created() { live_objects_.fetch_add(1, std::memory_order_relaxed); }
-  void object_destroyed() { live_objects_.fetch_sub(1, std::memory_order_relaxed); }
-
   std::size_t issued() const noexcept { return next_.load(std::memory_order_relaxed); }
-  long live_objects() const noexcept { return live_objects_.load(std::memory_order_relaxed); }
 
   /// Counts of the ways messages ended, for reports.
   struct totals {
@@ -126,8 +122,8 @@ class ledger {
   }
 
   /// Empty when every message ended exactly once, in a way that agrees with
-  /// what its send reported, and no message object is left alive; else the
-  /// first problems, one a line. Call once every message object is gone.
+  /// what its send reported; else the first problems, one a line. Call once
+  /// every message is gone.
   ///
   /// `tolerated_losses` sent messages may be destroyed unreceived while a
   /// receiver remained without a report: for runs where receives may throw
@@ -163,7 +159,6 @@ class ledger {
         problem(id, e, "destroyed, but its send neither succeeded nor handed it back");
     }
     if (count > 10) problems += fmt::format("... {} problems in all\n", count);
-    if (live_objects() != 0) problems += fmt::format("{} message objects still alive\n", live_objects());
     return problems;
   }
 
@@ -176,7 +171,6 @@ class ledger {
   std::unique_ptr<entry[]> entries_;
   std::size_t max_ids_;
   std::atomic<id_type> next_{0};
-  std::atomic<long> live_objects_{0};
   std::atomic<bool> discards_allowed_{false};
 };
 
@@ -184,35 +178,33 @@ class ledger {
 /// (which channel it was meant for) and a per-(producer, lane) sequence
 /// number, for order checks. Moving keeps the id and leaves an empty shell;
 /// copying makes a new message (a new id) with the same producer, lane and
-/// sequence. Destroying one that still holds its id records "destroyed".
+/// sequence. Destroying one that still holds its id records "destroyed"
+/// (leaked objects are the sanitizers' to find).
 class ledgered {
  public:
   /// The fault plan consulted by every copy and move while set.
   static inline std::atomic<fault_plan*> faults{nullptr};
 
   ledgered(ledger& l, std::uint32_t producer, std::uint32_t lane, std::uint32_t sequence)
-      : ledger_(&l), id_(l.issue()), producer_(producer), lane_(lane), sequence_(sequence) {
-    l.object_created();
-  }
+      : ledger_(&l), id_(l.issue()), producer_(producer), lane_(lane), sequence_(sequence) {}
 
   ledgered(const ledgered& o) : ledger_(o.ledger_), producer_(o.producer_), lane_(o.lane_), sequence_(o.sequence_) {
     inject_fault();
     id_ = o.id_ == ledger::no_id ? ledger::no_id : ledger_->issue();
-    ledger_->object_created();
   }
 
   ledgered(ledgered&& o) : ledger_(o.ledger_), producer_(o.producer_), lane_(o.lane_), sequence_(o.sequence_) {
     inject_fault();
     id_ = std::exchange(o.id_, ledger::no_id);
-    ledger_->object_created();
   }
 
   ledgered& operator=(const ledgered&) = delete;
   ledgered& operator=(ledgered&&) = delete;
 
+  // An empty shell touches nothing: the library may destroy one on another
+  // thread (an executor's) after the test has moved on.
   ~ledgered() {
     if (id_ != ledger::no_id) ledger_->ended_destroyed(id_);
-    ledger_->object_destroyed();
   }
 
   ledger::id_type id() const noexcept { return id_; }
