@@ -240,7 +240,7 @@ TEST_CASE("faults: completion handlers that throw leave the channel consistent",
     auto [tx, rx] = rill_test::make_channel<ledgered>(kind, 4);
     rx.async_recv(asio::bind_executor(io, throwing_consumer{rx, &io, &seen}));
     rx = {};
-    std::thread producer([&book, total, tx = std::move(tx)] {
+    std::thread producer([&book, tx = std::move(tx)] {
       for (int i = 0; i < total; ++i) {
         ledgered m(book, 0, 0, static_cast<std::uint32_t>(i));
         const auto id = m.id();
