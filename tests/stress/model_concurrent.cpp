@@ -11,7 +11,7 @@
 // failure that names the round's seed).
 //
 //   RILL_SEED=<n>          first round's seed (each round r runs seed n + r)
-//   RILL_MODEL_ROUNDS=<n>  how many rounds (default 60 x RILL_STRESS_SCALE)
+//   RILL_MODEL_ROUNDS=<n>  how many rounds (default 150 x RILL_STRESS_SCALE)
 //
 // A failing round prints its seed; RILL_SEED=<that seed> RILL_MODEL_ROUNDS=1
 // replays its operation choices (thread interleaving is the machine's).
@@ -794,7 +794,7 @@ round_figures run_round(const round_config& cfg) {
 TEST_CASE("model_concurrent: threads and coroutines never lose, duplicate or strand a message",
           "[stress][model][async][select]") {
   const std::uint64_t first_seed = rill_test::env_number("RILL_SEED", 0x5eed);
-  const auto rounds = rill_test::env_number("RILL_MODEL_ROUNDS", 60 * rill_test::stress_scale);
+  const auto rounds = rill_test::env_number("RILL_MODEL_ROUNDS", 150 * rill_test::stress_scale);
   rill_test::watchdog dog(std::chrono::seconds(120));
   round_figures total;
   for (unsigned long long r = 0; r < rounds; ++r) {
