@@ -70,7 +70,7 @@ class async_select_operation final
  public:
   template <class H>
   static void start(H&& handler, Arms&&... arms) {
-    base::create(std::forward<H>(handler), std::move(arms)...)->begin();
+    base::start_or_destroy(base::create(std::forward<H>(handler), std::move(arms)...));
   }
 
   async_select_operation(const typename base::allocator_type& alloc, Handler handler, Arms&&... arms)

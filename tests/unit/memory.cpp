@@ -18,11 +18,9 @@ std::atomic<long> live_allocations{0};
 std::atomic<long> total_allocations{0};
 }  // namespace
 
-// Every replaceable form that allocates with malloc is replaced, so that no
-// block from the library's (or a sanitizer's) operator new reaches our
-// free(), and vice versa. Aligned forms are not used by these tests.
-namespace {
-void* counted_allocate(std::size_t size) noexcept {
+#include "support/replace_operator_new.hpp"  // declares the two functions defined here
+
+void* rill_test_allocate(std::size_t size) noexcept {
   void* p = std::malloc(size == 0 ? 1 : size);
   if (p != nullptr) {
     live_allocations.fetch_add(1, std::memory_order_relaxed);
@@ -30,26 +28,12 @@ void* counted_allocate(std::size_t size) noexcept {
   }
   return p;
 }
-void counted_free(void* p) noexcept {
+void rill_test_free(void* p) noexcept {
   if (p == nullptr) return;
   live_allocations.fetch_sub(1, std::memory_order_relaxed);
   std::free(p);
 }
-}  // namespace
 
-void* operator new(std::size_t size) {
-  if (void* p = counted_allocate(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_allocate(size); }
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_allocate(size); }
-void operator delete(void* p) noexcept { counted_free(p); }
-void operator delete[](void* p) noexcept { counted_free(p); }
-void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counted_free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counted_free(p); }
 
 TEST_CASE("memory: an unbounded channel gives its memory back after a burst", "[memory]") {
   auto [tx, rx] = rill::channel<std::uint64_t>();

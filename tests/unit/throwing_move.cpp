@@ -3,6 +3,10 @@
 // move it gets the exception, and nothing is lost or duplicated.
 #include <rill/rill.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
@@ -81,3 +85,43 @@ TEST_CASE("throwing_move: a rendezvous hand-off that throws leaves the sender ho
   CHECK(rx.try_recv().error() == rill::try_recv_error::disconnected);
 }
 
+
+// Regression: an async_send whose move into the channel threw left its
+// operation allocated, holding outstanding work on the executor (so
+// io_context::run() never returned), a reference to the channel and a
+// handler in the cancellation slot. Found by faults_alloc.cpp.
+TEST_CASE("throwing_move: an async send that throws while starting holds no work and no handler", "[throwing_move][async][regression]") {
+  const bool bounded = GENERATE(false, true);
+  auto [tx, rx] = bounded ? rill::sync_channel<throwing_move>(4) : rill::channel<throwing_move>();
+  // Fail each move in turn, from the first on the way in to the one into the
+  // buffer; whichever throws, nothing may be left behind.
+  int threw = 0;
+  for (int n = 0; n < 8; ++n) {
+    INFO("move " << n << " throws");
+    asio::io_context io;
+    asio::cancellation_signal cancel;
+    bool invoked = false;
+    throwing_move::moves_until_throw = n;
+    try {
+      tx.async_send(throwing_move(n), asio::bind_cancellation_slot(
+                                          cancel.slot(), asio::bind_executor(io, [&invoked](std::error_code, std::optional<throwing_move>) {
+                                            invoked = true;
+                                          })));
+    } catch (const std::runtime_error&) {
+      ++threw;
+      throwing_move::moves_until_throw = -1;
+      CHECK_FALSE(cancel.slot().has_handler());
+      io.poll();
+      CHECK(io.stopped());  // no outstanding work left behind
+      CHECK_FALSE(invoked);
+      CHECK(rx.size() == 0);
+      continue;
+    }
+    throwing_move::moves_until_throw = -1;
+    io.run();
+    CHECK(invoked);
+    while (rx.try_recv()) {
+    }
+  }
+  CHECK(threw > 0);
+}

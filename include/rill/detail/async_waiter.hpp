@@ -203,6 +203,21 @@ class async_operation_base : public claim_token, public pending_operation {
     on_shutdown = &shutdown_while_pending;
   }
 
+  /// Starts a created operation. If starting throws (Asio cannot allocate
+  /// the cancellation handler or the context's service, or a move of T into
+  /// the channel fails), nothing was queued: the operation is destroyed
+  /// without invoking its handler, so it holds no work, no slot and no
+  /// channel reference, and the exception goes to the initiating call.
+  static void start_or_destroy(Derived* op) {
+    try {
+      op->begin();
+    } catch (...) {
+      op->clear_cancellation_slot();
+      op->destroy();
+      throw;
+    }
+  }
+
   /// Registers with the executor's context and with the cancellation slot.
   void listen() {
     connect_cancellation_slot();
@@ -388,7 +403,7 @@ class async_operation final
   /// Starts an operation; `value` is the message for a send.
   template <class H>
   static void start(core_ref<T> core, H&& handler, std::optional<T> value = std::nullopt) {
-    base::create(std::forward<H>(handler), std::move(core), std::move(value))->begin();
+    base::start_or_destroy(base::create(std::forward<H>(handler), std::move(core), std::move(value)));
   }
 
   async_operation(const typename base::allocator_type& alloc, Handler handler, core_ref<T> core,

@@ -1,0 +1,508 @@
+// A libFuzzer harness: the input bytes decode into one channel kind and a
+// sequence of single-threaded operations on it — every non-blocking,
+// timed and (where the model says it cannot block) blocking form,
+// try_select, handle copies and drops, close, and asynchronous sends and
+// receives on an io_context, cancelled at chosen points and run with
+// poll(). A reference model (a deque, the waiting asynchronous sends, the
+// closed flag) predicts every synchronous result and checks every
+// completion handler when it runs; after each poll() no waiting receive may
+// be left behind while the model has something for it. A ledger
+// (support/ledger.hpp) checks that every message ended exactly once.
+//
+// Built with clang's -fsanitize=fuzzer it is the fuzzer; built with any
+// compiler and fuzz_replay_main.cpp it replays the corpus as a test.
+#include <rill/rill.hpp>
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/cancellation_signal.hpp>
+#include <asio/io_context.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "support/ledger.hpp"
+
+namespace {
+
+using rill_test::ledger;
+using rill_test::ledgered;
+
+[[noreturn]] void fail(const char* what, std::size_t step) {
+  std::fprintf(stderr, "channel_fuzz: step %zu: %s\n", step, what);
+  std::abort();
+}
+
+/// The reads of one input; past its end everything reads as 0.
+class input {
+ public:
+  input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  bool done() const { return pos_ >= size_; }
+  std::uint8_t next() { return pos_ < size_ ? data_[pos_++] : 0; }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+};
+
+/// An asynchronous operation the model follows.
+struct async_op {
+  enum class expect { waiting, done, disconnected, aborted };
+  bool is_send = false;
+  ledger::id_type id = ledger::no_id;  ///< a send's message
+  expect outcome = expect::waiting;    ///< sends: what the model predicts
+  bool cancel_requested = false;       ///< receives: aborted once resumed
+  bool completed = false;
+  asio::cancellation_signal signal;
+};
+
+class harness {
+ public:
+  harness(input& in) : in_(in), book_(4096) {
+    const std::uint8_t k = in_.next();
+    switch (k % 3) {
+      case 0:
+        capacity_ = std::nullopt;
+        break;
+      case 1:
+        capacity_ = 1 + (k / 3) % 4;
+        break;
+      default:
+        capacity_ = 0;
+    }
+    auto [tx, rx] = capacity_ ? rill::sync_channel<ledgered>(*capacity_) : rill::channel<ledgered>();
+    txs_.push_back(std::move(tx));
+    rxs_.push_back(std::move(rx));
+  }
+
+  void run() {
+    while (!in_.done() && step_ < 2000) {
+      const std::uint8_t b = in_.next();
+      step(b % 18, b / 18);
+      ++step_;
+    }
+    // Tear down: every handle goes, every operation completes.
+    txs_.clear();
+    model_close();
+    rxs_.clear();
+    model_discard();
+    poll();
+    for (auto& op : ops_)
+      if (!op->completed) fail("an operation did not complete after every handle was gone", step_);
+    ops_.clear();
+  }
+
+  void verify() {
+    book_.allow_discards();  // every receiver is gone at the end
+    const std::string problems = book_.verify();
+    if (!problems.empty()) {
+      std::fprintf(stderr, "%s", problems.c_str());
+      fail("ledger does not balance", step_);
+    }
+  }
+
+ private:
+  // ---- the model ------------------------------------------------------------
+
+  bool room() const { return !closed_ && (!capacity_ || (*capacity_ > 0 && buffered_.size() < *capacity_)); }
+  bool recv_ready() const { return !buffered_.empty() || !waiting_sends_.empty() || closed_; }
+
+  /// What a receive takes now, if anything: the oldest buffered message (a
+  /// waiting send's value then moves into the freed slot), or on a
+  /// rendezvous channel the oldest waiting send's value.
+  std::optional<ledger::id_type> model_take() {
+    if (!buffered_.empty()) {
+      const auto id = buffered_.front();
+      buffered_.pop_front();
+      if (!waiting_sends_.empty()) {
+        async_op* s = waiting_sends_.front();
+        waiting_sends_.pop_front();
+        buffered_.push_back(s->id);
+        s->outcome = async_op::expect::done;
+      }
+      return id;
+    }
+    if (!waiting_sends_.empty()) {
+      async_op* s = waiting_sends_.front();
+      waiting_sends_.pop_front();
+      s->outcome = async_op::expect::done;
+      return s->id;
+    }
+    return std::nullopt;
+  }
+
+  void model_close() {
+    closed_ = true;
+    for (async_op* s : waiting_sends_) s->outcome = async_op::expect::disconnected;
+    waiting_sends_.clear();
+  }
+
+  void model_discard() {
+    model_close();
+    buffered_.clear();  // destroyed by the channel: the ledger sees it
+  }
+
+  // ---- helpers -------------------------------------------------------------------
+
+  void check(bool ok, const char* what) {
+    if (!ok) fail(what, step_);
+  }
+
+  ledgered make() { return ledgered(book_, 0, 0, sequence_++); }
+
+  /// A received message must be the one the model takes now.
+  void received(ledgered& m) {
+    const auto expected = model_take();
+    check(expected.has_value(), "received a message the model does not have");
+    check(m.id() == *expected, "received a message out of order");
+    m.receive();
+  }
+
+  /// A receive that found nothing: empty, or disconnected once closed.
+  void nothing_received(bool disconnected) {
+    check(buffered_.empty() && waiting_sends_.empty(), "a receive missed a ready message");
+    check(disconnected == closed_, "a receive's empty/disconnected does not match the model");
+  }
+
+  /// A synchronous send's outcome: `sent`, or refused with `back`.
+  template <class Error>
+  void send_outcome(bool sent, Error* error, ledger::id_type id, bool disconnected) {
+    if (sent) {
+      check(room(), "a send succeeded where the model has no room");
+      buffered_.push_back(id);
+      book_.mark_sent(id);
+      return;
+    }
+    check(!room(), "a send was refused where the model has room");
+    check(disconnected == closed_, "a send's full/disconnected does not match the model");
+    check(error->value.id() == id, "a refused send handed back another message");
+    error->value.take_back();
+  }
+
+  const rill::sender<ledgered>* some_sender(unsigned arg) {
+    return txs_.empty() ? nullptr : &txs_[arg % txs_.size()];
+  }
+  const rill::receiver<ledgered>* some_receiver(unsigned arg) {
+    return rxs_.empty() ? nullptr : &rxs_[arg % rxs_.size()];
+  }
+
+  // ---- asynchronous operations ----------------------------------------------------
+
+  void start_async_send(const rill::sender<ledgered>& tx) {
+    auto& op = *ops_.emplace_back(std::make_unique<async_op>());
+    op.is_send = true;
+    ledgered m = make();
+    op.id = m.id();
+    if (closed_) {
+      op.outcome = async_op::expect::disconnected;
+    } else if (room()) {
+      buffered_.push_back(op.id);
+      op.outcome = async_op::expect::done;
+    } else {
+      waiting_sends_.push_back(&op);
+    }
+    tx.async_send(std::move(m), asio::bind_cancellation_slot(
+                                    op.signal.slot(),
+                                    asio::bind_executor(io_, [this, &op](std::error_code ec, std::optional<ledgered> back) {
+                                      send_completed(op, ec, back);
+                                    })));
+  }
+
+  void send_completed(async_op& op, std::error_code ec, std::optional<ledgered>& back) {
+    op.completed = true;
+    switch (op.outcome) {
+      case async_op::expect::waiting:
+        fail("an async send completed while the model has it waiting", step_);
+      case async_op::expect::done:
+        check(!ec && !back, "an async send the model completed did not report success");
+        book_.mark_sent(op.id);
+        return;
+      case async_op::expect::disconnected:
+        check(ec == rill::errc::disconnected, "an async send on a closed channel did not fail with disconnected");
+        break;
+      case async_op::expect::aborted:
+        check(ec == asio::error::operation_aborted, "a cancelled async send did not fail with operation_aborted");
+        break;
+    }
+    check(back.has_value() && back->id() == op.id, "a failed async send did not hand its message back");
+    back->take_back();
+  }
+
+  void start_async_recv(const rill::receiver<ledgered>& rx) {
+    auto& op = *ops_.emplace_back(std::make_unique<async_op>());
+    rx.async_recv(asio::bind_cancellation_slot(
+        op.signal.slot(), asio::bind_executor(io_, [this, &op](std::error_code ec, std::optional<ledgered> m) {
+          recv_completed(op, ec, m);
+        })));
+  }
+
+  void recv_completed(async_op& op, std::error_code ec, std::optional<ledgered>& m) {
+    op.completed = true;
+    if (op.cancel_requested) {
+      check(ec == asio::error::operation_aborted && !m, "a cancelled async receive did not complete aborted");
+      return;
+    }
+    if (!ec) {
+      check(m.has_value(), "an async receive succeeded without a message");
+      return received(*m);
+    }
+    check(ec == rill::errc::disconnected, "an async receive failed other than disconnected");
+    check(buffered_.empty() && waiting_sends_.empty() && closed_, "an async receive saw disconnected too early");
+  }
+
+  void cancel(unsigned arg) {
+    if (ops_.empty()) return;
+    async_op& op = *ops_[arg % ops_.size()];
+    if (op.completed) return;
+    if (op.is_send) {
+      if (op.outcome == async_op::expect::waiting) {
+        std::erase(waiting_sends_, &op);
+        op.outcome = async_op::expect::aborted;
+      }
+    } else {
+      op.cancel_requested = true;
+    }
+    const auto type = arg % 3 == 0 ? asio::cancellation_type::terminal
+                      : arg % 3 == 1 ? asio::cancellation_type::partial
+                                     : asio::cancellation_type::total;
+    op.signal.emit(type);
+  }
+
+  void poll() {
+    io_.restart();
+    io_.poll();
+    // Nothing is left behind: a receive still waiting means the model has
+    // nothing for it, and a send still pending is one the model has waiting.
+    for (auto& op : ops_) {
+      if (op->completed) continue;
+      if (op->is_send)
+        check(op->outcome == async_op::expect::waiting, "an async send the model finished has not completed");
+      else if (!op->cancel_requested)
+        check(!recv_ready(), "an async receive is stuck while the channel has something for it");
+      else
+        fail("a cancelled async receive has not completed", step_);
+    }
+  }
+
+  // ---- one operation ---------------------------------------------------------------
+
+  void step(unsigned op, unsigned arg) {
+    const auto* tx = some_sender(arg);
+    const auto* rx = some_receiver(arg);
+    switch (op) {
+      case 0:
+        if (tx) {  // try_send
+          ledgered m = make();
+          const auto id = m.id();
+          auto r = tx->try_send(std::move(m));
+          send_outcome(r.has_value(), r ? nullptr : &r.error(), id, !r && r.error().is_disconnected());
+        }
+        break;
+      case 1:
+        if (tx) {  // send_timeout(0)
+          ledgered m = make();
+          const auto id = m.id();
+          auto r = tx->send_timeout(std::move(m), std::chrono::nanoseconds(arg % 2));
+          send_outcome(r.has_value(), r ? nullptr : &r.error(), id, !r && r.error().is_disconnected());
+        }
+        break;
+      case 2:
+        if (tx && (room() || closed_)) {  // send, where it cannot block
+          ledgered m = make();
+          const auto id = m.id();
+          auto r = tx->send(std::move(m));
+          send_outcome(r.has_value(), r ? nullptr : &r.error(), id, !r);
+        }
+        break;
+      case 3:
+        if (rx) {  // try_recv
+          auto r = rx->try_recv();
+          if (r)
+            received(*r);
+          else
+            nothing_received(r.error() == rill::try_recv_error::disconnected);
+        }
+        break;
+      case 4:
+        if (rx) {  // recv_timeout(0)
+          auto r = rx->recv_timeout(std::chrono::nanoseconds(arg % 2));
+          if (r)
+            received(*r);
+          else
+            nothing_received(r.error() == rill::recv_timeout_error::disconnected);
+        }
+        break;
+      case 5:
+        if (rx && recv_ready()) {  // recv, where it cannot block
+          auto r = rx->recv();
+          if (r)
+            received(*r);
+          else
+            nothing_received(true);
+        }
+        break;
+      case 6:
+        if (rx && recv_ready()) {  // recv_many
+          std::vector<ledgered> got;
+          got.reserve(arg + 1);
+          const std::size_t n = rx->recv_many(got, arg + 1);
+          check(n == got.size(), "recv_many miscounted");
+          for (auto& m : got) received(m);
+          if (n == 0) nothing_received(true);
+          else if (n < arg + 1) check(buffered_.empty() && waiting_sends_.empty(), "recv_many stopped early");
+        }
+        break;
+      case 7:
+        if (rx) {  // try_iter
+          for (ledgered& m : rx->try_iter()) received(m);
+          check(buffered_.empty() && waiting_sends_.empty(), "try_iter stopped early");
+        }
+        break;
+      case 8:
+        copy_or_drop(txs_, arg, [this] { model_close(); });
+        break;
+      case 9:
+        copy_or_drop(rxs_, arg, [this] { model_discard(); });
+        break;
+      case 10:  // close, rarely
+        if (arg == 0 && tx) {
+          tx->close();
+          model_close();
+        } else if (arg == 1 && rx) {
+          rx->close();
+          model_close();
+        }
+        break;
+      case 11:
+      case 12:
+        if (tx) start_async_send(*tx);
+        break;
+      case 13:
+      case 14:
+        if (rx) start_async_recv(*rx);
+        break;
+      case 15:
+        cancel(arg);
+        break;
+      case 16:
+        poll();
+        break;
+      default:
+        if (tx && rx) select(*tx, *rx, arg);
+        break;
+    }
+    observe();
+  }
+
+  /// Copies a handle, or drops one; `last_gone` updates the model when the
+  /// last of its side is gone.
+  template <class Handle, class F>
+  static void copy_or_drop(std::vector<Handle>& handles, unsigned arg, F last_gone) {
+    if (handles.empty()) return;
+    if (arg % 2 == 0) {
+      handles.push_back(handles[arg % handles.size()]);
+      return;
+    }
+    handles.erase(handles.begin() + static_cast<std::ptrdiff_t>(arg % handles.size()));
+    if (handles.empty()) last_gone();
+  }
+
+  /// try_select (or select with an expired timeout) over a receive and a
+  /// send arm on the channel, either enabled, in random or biased order.
+  void select(const rill::sender<ledgered>& tx, const rill::receiver<ledgered>& rx, unsigned arg) {
+    const bool recv_on = arg & 1, send_on = arg & 2, biased = arg & 4, timed = arg & 8;
+    ledgered m = make();
+    const auto id = m.id();
+    auto send_arm = rill::send(tx, std::move(m), send_on);
+    const bool recv_ready_now = recv_on && recv_ready();
+    const bool send_ready_now = send_on && (room() || closed_);
+    const auto order = biased ? rill::select_order::biased : rill::select_order::random;
+    std::optional<std::size_t> winner;
+    std::optional<rill::expected<ledgered, rill::recv_error>> recv_result;
+    std::optional<rill::expected<void, rill::send_error<ledgered>>> send_result;
+    auto record = [&](auto& r) {
+      winner = r.index();
+      if (r.index() == 0) recv_result.emplace(std::move(std::get<0>(r)));
+      if (r.index() == 1) send_result.emplace(std::move(std::get<1>(r)));
+    };
+    if (timed) {
+      auto r = rill::select(order, rill::recv(rx, recv_on), send_arm, rill::timeout(std::chrono::seconds(0)));
+      if (r.index() != 2) record(r);
+    } else if (auto r = rill::try_select(order, rill::recv(rx, recv_on), send_arm)) {
+      record(*r);
+    }
+    if (!winner) {
+      check(!recv_ready_now && !send_ready_now, "select found nothing although an arm was ready");
+    } else if (*winner == 0) {
+      check(recv_ready_now, "a receive arm won that was not ready");
+      if (*recv_result)
+        received(**recv_result);
+      else
+        nothing_received(true);
+    } else {
+      check(send_ready_now, "a send arm won that was not ready");
+      check(!biased || !recv_ready_now, "biased select passed over a ready first arm");
+      if (*send_result) {
+        buffered_.push_back(id);
+        book_.mark_sent(id);
+      } else {
+        check(closed_, "a send arm failed on an open channel");
+        check(send_result->error().value.id() == id, "a failed send arm handed back another message");
+        send_result->error().value.take_back();
+      }
+    }
+    if (auto back = send_arm.take_value()) {
+      check(winner != std::size_t{1}, "a send arm that won kept its value");
+      check(back->id() == id, "a losing send arm holds another message");
+      back->take_back();
+    }
+  }
+
+  /// The observers of any handle left agree with the model.
+  void observe() {
+    if (!txs_.empty()) observe(txs_.front());
+    if (!rxs_.empty()) observe(rxs_.front());
+  }
+
+  template <class Handle>
+  void observe(const Handle& h) {
+    check(h.size() == buffered_.size(), "size() does not match the model");
+    check(h.is_closed() == closed_, "is_closed() does not match the model");
+    check(h.capacity() == capacity_, "capacity() changed");
+    check(h.sender_count() == txs_.size(), "sender_count() does not match");
+    check(h.receiver_count() == rxs_.size(), "receiver_count() does not match");
+  }
+
+  input& in_;
+  ledger book_;
+  std::optional<std::size_t> capacity_;
+  std::uint32_t sequence_ = 0;
+  std::size_t step_ = 0;
+  // Declared before the handles and operations, so that it outlives them.
+  asio::io_context io_;
+  std::vector<rill::sender<ledgered>> txs_;
+  std::vector<rill::receiver<ledgered>> rxs_;
+  std::vector<std::unique_ptr<async_op>> ops_;
+  std::deque<ledger::id_type> buffered_;
+  std::deque<async_op*> waiting_sends_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  input in(data, size);
+  {
+    harness h(in);
+    h.run();
+    h.verify();
+  }
+  return 0;
+}
