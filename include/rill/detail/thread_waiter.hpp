@@ -28,8 +28,10 @@ class thread_token : public claim_token {
     for (;;) {
       std::uint32_t s = state_.load(std::memory_order_acquire);
       if (s == done) return true;
-      if (s == waiting && spin.spin()) continue;
+      // Checked before each spin too: a deadline that has passed (a zero
+      // timeout) must not wait out the spinning on a loaded machine.
       if (deadline != nullptr && std::chrono::steady_clock::now() >= *deadline) return false;
+      if (s == waiting && spin.spin()) continue;
       // Announce the sleep before taking it; a completion that comes first
       // makes the CAS fail with `done` (acquire: its hand-off is visible).
       if (s == waiting && !state_.compare_exchange_strong(s, parked, std::memory_order_acquire)) continue;
