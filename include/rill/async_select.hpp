@@ -77,7 +77,10 @@ class async_select_operation final
       : base(alloc, std::move(handler)), arms_(keep_channel_arms(arms...)) {
     std::apply([this](auto&... a) { engine_arms_ = {static_cast<select_arm*>(&a)...}; }, arms_);
     this->disarm();  // not queued: an early cancellation must not think it withdrew us
-    if constexpr (timed) find_earliest_deadline(arms...);
+    // Made before listen() registers us: the timer's service then predates
+    // our registry, so a context shutting down withdraws us before it drops
+    // the timer's wait.
+    if constexpr (timed) timer_.emplace(this->executor(), earliest_deadline(arms...));
   }
 
  private:
@@ -91,8 +94,9 @@ class async_select_operation final
     return std::tuple_cat(keep(arms)...);
   }
 
-  /// The earliest deadline decides; among equal ones, the first listed arm.
-  void find_earliest_deadline(const Arms&... arms) {
+  /// The earliest deadline decides; among equal ones, the first listed arm,
+  /// whose position it records.
+  steady_deadline earliest_deadline(const Arms&... arms) {
     std::optional<steady_deadline> earliest;
     std::size_t index = 0;
     auto consider = [&](const auto& arm) {
@@ -105,19 +109,12 @@ class async_select_operation final
       ++index;
     };
     (consider(arms), ...);
-    deadline_ = *earliest;
+    return *earliest;
   }
 
   void begin() {
-    if constexpr (timed) {
-      // Before listen(): the timer's service then predates our registry, so
-      // a context shutting down withdraws us before it drops the timer's wait.
-      timer_.emplace(this->executor(), deadline_);
-      this->listen();
-      timer_->async_wait(timer_expired{this});
-    } else {
-      this->listen();
-    }
+    this->listen();
+    if constexpr (timed) timer_->async_wait(timer_expired{this});
     // Never poll here: a receive arm would take its message now and hold it
     // until the posted handler runs, where a cancellation could strand it.
     this->post_resume();
@@ -252,7 +249,6 @@ class async_select_operation final
   channel_arms arms_;
   std::array<select_arm*, arm_count> engine_arms_{};
   // Timed selects only.
-  steady_deadline deadline_{};
   std::size_t timeout_position_ = 0;
   std::conditional_t<timed, std::optional<asio::steady_timer>, no_timer> timer_;
   std::atomic<bool> timed_out_{false};

@@ -417,6 +417,9 @@ class async_operation final
   void begin() {
     this->connect_cancellation_slot();
     if constexpr (is_send) {
+      // Its initiation already found that the send cannot complete at once
+      // (initiate_async_send): register and go straight to queueing.
+      this->register_pending();
       attempt_send();
     } else {
       // Never take a message here: it would sit in this operation until the
@@ -516,9 +519,6 @@ class async_operation final
 
 namespace rill::detail {
 
-/// Initiation objects for asio::async_initiate. They hold a counted
-/// reference to the core, because a deferred operation may be launched
-/// after the handle that created it is gone.
 /// Invokes `handler(args...)` through a post to its associated executor:
 /// the completion of an operation that finished in its initiating function.
 template <class Handler, class... Args>
@@ -530,6 +530,9 @@ void post_completion(Handler&& handler, Args&&... args) {
              });
 }
 
+/// Initiation objects for asio::async_initiate. They hold a counted
+/// reference to the core, because a deferred operation may be launched
+/// after the handle that created it is gone.
 template <class T>
 struct initiate_async_send {
   core_ref<T> core;
