@@ -23,8 +23,12 @@ class thread_token : public claim_token {
   /// Waits for `complete`; false if `deadline` passed first (then the caller
   /// must try_abort, and wait_completed() if a partner won the race).
   bool wait_until(const std::chrono::steady_clock::time_point* deadline) noexcept {
-    // Yields only (see backoff): measured best for W5-W7 in bench/.
-    backoff spin(0, 16);
+    // Yields only (see backoff), about 10 us of them (170 ns a yield on the
+    // 2-core VMs of bench/): a wake-up through the kernel takes that long
+    // there, so a thread that parks sooner makes its partner park too, and
+    // the pair settles into paying a futex round trip per message
+    // (W5 0.20 -> 3.3 M/s, W7 0.077 -> 1.0 M round trips/s against 16 yields).
+    backoff spin(0, 64);
     for (;;) {
       std::uint32_t s = state_.load(std::memory_order_acquire);
       if (s == done) return true;
