@@ -297,6 +297,27 @@ TEST_CASE("async: completion tokens", "[async]") {
   }
 }
 
+TEST_CASE("async: a handler whose executor is a type-erased strand runs in the strand", "[async]") {
+  // A coroutine spawned on a strand has an any_io_executor holding the
+  // strand: completions must go through the strand, not to the io_context
+  // underneath it.
+  const auto kind = GENERATE(channel_kind::unbounded, channel_kind::bounded, channel_kind::rendezvous);
+  asio::io_context io;
+  auto strand = asio::make_strand(io);
+  const asio::any_io_executor erased = strand;
+  auto [tx, rx] = rill_test::make_channel<int>(kind);
+  int in_strand = 0;
+  auto check_strand = [&](auto&&...) { in_strand += strand.running_in_this_thread() ? 1 : 0; };
+  rx.async_recv(asio::bind_executor(erased, check_strand));  // waits
+  tx.async_send(1, asio::bind_executor(erased, check_strand));  // completes at once, or after the receive
+  io.run();
+  io.restart();
+  tx.async_send(2, asio::bind_executor(erased, check_strand));  // waits on a rendezvous channel
+  rx.async_recv(asio::bind_executor(erased, check_strand));
+  io.run();
+  CHECK(in_strand == 4);
+}
+
 TEST_CASE("async: non-default-constructible messages complete with an optional", "[async]") {
   struct no_default {
     explicit no_default(int v) : value(v) {}

@@ -20,6 +20,7 @@
 
 #include <rill/detail/channel_core.hpp>
 #include <rill/detail/futex_mutex.hpp>
+#include <rill/detail/post.hpp>
 #include <rill/detail/waiter.hpp>
 #include <rill/error.hpp>
 
@@ -30,7 +31,6 @@
 #include <asio/error.hpp>
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/execution_context.hpp>
-#include <asio/post.hpp>
 #include <asio/prefer.hpp>
 #include <asio/query.hpp>
 #include <asio/recycling_allocator.hpp>
@@ -268,7 +268,7 @@ class async_operation_base : public claim_token, public pending_operation {
   void post_resume() noexcept {
     // Posted through the executor as associated: posting through the
     // tracked one would copy it, and with it the work count, several times.
-    if (registry_ == nullptr) return asio::post(*executor_, resume_function(self()));
+    if (registry_ == nullptr) return post_to(*executor_, resume_function(self()));
     const std::shared_ptr<pending_registry> registry = registry_;  // outlives `this` below
     std::lock_guard lock(registry->mutex);
     if (!handler_) {
@@ -278,7 +278,7 @@ class async_operation_base : public claim_token, public pending_operation {
       return;
     }
     posted_.store(true, std::memory_order_relaxed);
-    asio::post(*executor_, resume_function(self()));
+    post_to(*executor_, resume_function(self()));
   }
 
   /// Frees the operation, then invokes the handler (so that the handler
@@ -514,21 +514,6 @@ class async_operation final
   std::optional<T> value_;  ///< a send's message, handed back on failure
   waiter<T> waiter_;
 };
-
-}  // namespace rill::detail
-
-namespace rill::detail {
-
-/// Invokes `handler(args...)` through a post to its associated executor:
-/// the completion of an operation that finished in its initiating function.
-template <class Handler, class... Args>
-void post_completion(Handler&& handler, Args&&... args) {
-  auto executor = asio::get_associated_executor(handler, asio::system_executor());
-  asio::post(std::move(executor),
-             [handler = std::forward<Handler>(handler), ... args = std::forward<Args>(args)]() mutable {
-               std::move(handler)(std::move(args)...);
-             });
-}
 
 /// Initiation objects for asio::async_initiate. They hold a counted
 /// reference to the core, because a deferred operation may be launched
