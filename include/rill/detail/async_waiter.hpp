@@ -424,6 +424,7 @@ class async_operation final
     } else {
       // Never take a message here: it would sit in this operation until the
       // posted handler runs, where a cancellation could strand it.
+      if (core_->message_likely_buffered()) return this->post_resume();
       const op_result r =
           this->attempt_or_queue([this](bool queue) { return core_->wait_for_message(queue ? &waiter_ : nullptr); });
       if (r != op_result::queued) this->post_resume();

@@ -159,6 +159,12 @@ class channel_core {
     return op_result::queued;
   }
 
+  /// Whether a message was buffered when last looked at, read without the
+  /// lock. An asynchronous receive that sees one goes straight to its
+  /// executor and takes it there, under the lock, saving the locked check;
+  /// a hint that is stale by then only means it queues from there.
+  bool message_likely_buffered() const noexcept { return buffered_hint_.load(std::memory_order_relaxed); }
+
   /// A notified receiver that will not receive after all (cancelled) hands
   /// its wake-up to the receivers still queued.
   void pass_on() {
@@ -317,6 +323,7 @@ class channel_core {
       list_.emplace_back(std::move(value));
     else
       ring_.emplace_back(std::move(value));
+    buffered_hint_.store(true, std::memory_order_relaxed);
   }
 
   /// Moves the oldest message into `sink`, then frees its slot. If the move
@@ -330,6 +337,7 @@ class channel_core {
       sink(std::move(ring_.front()));
       ring_.pop_front();
     }
+    buffered_hint_.store(buffered_locked() != 0, std::memory_order_relaxed);
   }
 
   enum class receiver_kind { any, direct, notify_only };
@@ -450,12 +458,14 @@ class channel_core {
     close_locked(wake);
     discarded_list = std::move(list_);
     discarded_ring = std::move(ring_);
+    buffered_hint_.store(false, std::memory_order_relaxed);
   }
 
   // The lock and everything it guards share the first cache lines; the
   // counts, touched only when handles are copied or dropped, live apart.
   mutable futex_mutex mutex_;
   bool closed_ = false;
+  std::atomic<bool> buffered_hint_{false};  ///< buffered_locked() != 0, written under the lock
   const std::size_t capacity_;
   ring_buffer<T> ring_;      ///< bounded channels
   segmented_list<T> list_;   ///< unbounded channels
