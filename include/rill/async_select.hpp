@@ -131,7 +131,9 @@ class async_select_operation final
   /// Runs on the handler's executor after the previous wait ended (a
   /// partner claimed an arm, or a cancellation withdrew us) or at the start.
   void resume() {
-    this->mark_resumed();
+    // Registered again before anything is queued: the post that resumed
+    // us took us out of the context's registry.
+    this->register_pending();
     const bool claimed = this->state.load(std::memory_order_acquire) >= claim_token::first_arm;
     const std::size_t claimed_arm = claimed ? this->winning_arm() : arm_count;
     this->disarm();

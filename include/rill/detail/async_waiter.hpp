@@ -115,7 +115,7 @@ class pending_operations final : public asio::execution_context::service {
     }
   }
 
-  std::shared_ptr<pending_registry> registry_;  ///< null for executors without a context
+  std::shared_ptr<pending_registry> registry_;  ///< while registered with the executor's context
 };
 
 /// The registry of `context`. The last one looked up is remembered per
@@ -177,6 +177,7 @@ class async_operation_base : public claim_token, public pending_operation {
       std::decay_t<decltype(asio::prefer(std::declval<const executor_type&>(), asio::execution::outstanding_work.tracked))>;
   using allocator_type = typename std::allocator_traits<asio::associated_allocator_t<
       Handler, asio::recycling_allocator<void>>>::template rebind_alloc<Derived>;
+  static constexpr bool has_context = asio::can_query<const executor_type&, asio::execution::context_t>::value;
 
  public:
   /// Allocates and constructs the operation; the caller starts it.
@@ -234,13 +235,14 @@ class async_operation_base : public claim_token, public pending_operation {
   /// the operation can wait in a channel, where no queue of the context
   /// holds it. An operation that completes without waiting is only ever
   /// held by a posted function, which the context owns and counts as work,
-  /// and skips both. Idempotent.
+  /// and skips both. The work is kept until the operation is freed; the
+  /// registration lasts until the next post_resume.
   void register_pending() {
-    if (work_) return;
-    work_.emplace(asio::prefer(*executor_, asio::execution::outstanding_work.tracked));
+    if (!work_) work_.emplace(asio::prefer(*executor_, asio::execution::outstanding_work.tracked));
     // Executors without an execution context (use_future's, say) have no
     // context that could be destroyed under us.
-    if constexpr (asio::can_query<const executor_type&, asio::execution::context_t>::value) {
+    if constexpr (has_context) {
+      if (registry_ != nullptr) return;
       registry_ = registry_of(asio::query(*executor_, asio::execution::context));
       std::lock_guard lock(registry_->mutex);
       registry_->add_locked(*this);
@@ -254,30 +256,33 @@ class async_operation_base : public claim_token, public pending_operation {
   /// registers only before it queues.
   template <class Attempt>
   op_result attempt_or_queue(Attempt&& attempt) {
-    if (work_) return attempt(true);
+    if (registered()) return attempt(true);
     const op_result r = attempt(false);
     if (r != op_result::would_block) return r;
     register_pending();
     return attempt(true);
   }
 
-  /// Hands the operation to its executor. Under the registry's lock, so
-  /// that a context shutting down either sees it posted (and destroys it
-  /// with its queue) or leaves it orphaned for us to free here. A post that
-  /// cannot allocate leaves no way to complete the handler, as in Asio.
+  /// Hands the operation to its executor, leaving its context's registry
+  /// as it does: from here the posted function holds it, and the context
+  /// destroys that with its queue. Under the registry's lock, so that a
+  /// context shutting down either finds it still registered (and orphans
+  /// it, for us to free here) or posted. A post that cannot allocate
+  /// leaves no way to complete the handler, as in Asio.
   void post_resume() noexcept {
     // Posted through the executor as associated: posting through the
     // tracked one would copy it, and with it the work count, several times.
     if (registry_ == nullptr) return post_to(*executor_, resume_function(self()));
-    const std::shared_ptr<pending_registry> registry = registry_;  // outlives `this` below
+    const std::shared_ptr<pending_registry> registry = std::move(registry_);  // outlives `this` below
     std::lock_guard lock(registry->mutex);
     if (!handler_) {
-      // Orphaned by a shutdown, which destroyed the handler and the work.
+      // Orphaned by a shutdown, which unregistered us and destroyed the
+      // handler and the work.
       self()->dequeue_all();
       release_storage();
       return;
     }
-    posted_.store(true, std::memory_order_relaxed);
+    registry->remove_locked(*this);
     post_to(*executor_, resume_function(self()));
   }
 
@@ -295,7 +300,16 @@ class async_operation_base : public claim_token, public pending_operation {
   /// The executor the handler runs on, for I/O objects the operation owns.
   const executor_type& executor() const noexcept { return *executor_; }
 
-  void mark_resumed() noexcept { posted_.store(false, std::memory_order_relaxed); }
+  /// Ready to wait in a channel: registered, or holding work where there
+  /// is no context to register with. Read on the operation's own thread
+  /// only, where nobody else touches the registration.
+  bool registered() const noexcept {
+    if constexpr (has_context)
+      return registry_ != nullptr;
+    else
+      return work_.has_value();
+  }
+
   bool cancel_requested() const noexcept { return cancel_requested_.load(std::memory_order_acquire); }
   void request_cancel() noexcept { cancel_requested_.store(true, std::memory_order_release); }
   /// For channel_core's `give_up`: an operation being cancelled does not queue.
@@ -357,13 +371,13 @@ class async_operation_base : public claim_token, public pending_operation {
 
   /// The execution context shuts down (its destructor runs); called under
   /// the registry's lock. Still waiting in its channels: withdraw and
-  /// destroy now. Posted: the context destroys the posted function with its
-  /// queue. Claimed by a partner whose post is still to come: destroy the
+  /// destroy now. (A posted operation is not registered: the context
+  /// destroys the posted function with its queue.) Claimed by a partner
+  /// whose post is still to come: destroy the
   /// handler and the work now, while the context exists, and leave the
   /// memory to that post, which finds the operation orphaned.
-  static void shutdown_while_pending(pending_operation& registered) noexcept {
-    auto& op = static_cast<Derived&>(registered);
-    if (op.posted_.load(std::memory_order_relaxed)) return;
+  static void shutdown_while_pending(pending_operation& entry) noexcept {
+    auto& op = static_cast<Derived&>(entry);
     const bool withdrawn = op.withdraw_if_waiting();
     op.clear_cancellation_slot();
     op.release_io_objects();
@@ -381,8 +395,7 @@ class async_operation_base : public claim_token, public pending_operation {
   std::optional<work_type> work_;  ///< taken before the operation first waits
   allocator_type alloc_;
   std::atomic<bool> cancel_requested_{false};
-  std::atomic<bool> posted_{false};
-  std::shared_ptr<pending_registry> registry_;  ///< null for executors without a context
+  std::shared_ptr<pending_registry> registry_;  ///< while registered with the executor's context
 };
 
 enum class async_direction { send, receive };
@@ -440,7 +453,6 @@ class async_operation final
 
   /// Runs on the handler's executor.
   void resume() {
-    this->mark_resumed();
     if constexpr (is_send) {
       switch (waiter_.status) {
         case wait_status::done:
