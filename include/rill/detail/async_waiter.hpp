@@ -438,6 +438,11 @@ class async_operation final
       // Never take a message here: it would sit in this operation until the
       // posted handler runs, where a cancellation could strand it.
       if (core_->message_likely_buffered()) return this->post_resume();
+      // A buffered channel's hint says empty, so a check that may not queue
+      // would most likely find nothing: register, then check and queue under
+      // one lock. A rendezvous channel has no buffer to hint at, and its
+      // senders often wait: check before registering.
+      if (core_->capacity() != std::optional<std::size_t>(0)) this->register_pending();
       const op_result r =
           this->attempt_or_queue([this](bool queue) { return core_->wait_for_message(queue ? &waiter_ : nullptr); });
       if (r != op_result::queued) this->post_resume();
