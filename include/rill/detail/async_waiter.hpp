@@ -115,7 +115,7 @@ class pending_operations final : public asio::execution_context::service {
     }
   }
 
-  std::shared_ptr<pending_registry> registry_;  ///< while registered with the executor's context
+  std::shared_ptr<pending_registry> registry_;  ///< shared with the operations registered in it
 };
 
 /// The registry of `context`. The last one looked up is remembered per
@@ -371,11 +371,11 @@ class async_operation_base : public claim_token, public pending_operation {
 
   /// The execution context shuts down (its destructor runs); called under
   /// the registry's lock. Still waiting in its channels: withdraw and
-  /// destroy now. (A posted operation is not registered: the context
-  /// destroys the posted function with its queue.) Claimed by a partner
-  /// whose post is still to come: destroy the
-  /// handler and the work now, while the context exists, and leave the
-  /// memory to that post, which finds the operation orphaned.
+  /// destroy now. Claimed by a partner whose post is still to come: destroy
+  /// the handler and the work now, while the context exists, and leave the
+  /// memory to that post, which finds the operation orphaned. (A posted
+  /// operation is not registered: the context destroys the posted function
+  /// with its queue.)
   static void shutdown_while_pending(pending_operation& entry) noexcept {
     auto& op = static_cast<Derived&>(entry);
     const bool withdrawn = op.withdraw_if_waiting();
@@ -442,7 +442,7 @@ class async_operation final
       // would most likely find nothing: register, then check and queue under
       // one lock. A rendezvous channel has no buffer to hint at, and its
       // senders often wait: check before registering.
-      if (core_->capacity() != std::optional<std::size_t>(0)) this->register_pending();
+      if (core_->capacity() != std::size_t{0}) this->register_pending();
       const op_result r =
           this->attempt_or_queue([this](bool queue) { return core_->wait_for_message(queue ? &waiter_ : nullptr); });
       if (r != op_result::queued) this->post_resume();

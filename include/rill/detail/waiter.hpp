@@ -61,9 +61,9 @@ struct claim_token {
   bool is_claimed() const noexcept { return state.load(std::memory_order_acquire) != unclaimed; }
 
   /// Makes a completed token claimable again. Only while none of its
-  /// waiters is queued, so nobody else can be looking at it. Release: an
-  /// owner that aborts or claims it later without taking a channel lock
-  /// (an async select's timer, say) sees what the owner wrote before.
+  /// waiters is queued, so nobody else can be looking at it. Release:
+  /// whoever aborts or claims it later without taking a channel lock (an
+  /// async select's timer, say) sees what the owner wrote before.
   void rearm() noexcept { state.store(unclaimed, std::memory_order_release); }
 
   /// Makes a token that is not queued unclaimable and unabortable, so that
