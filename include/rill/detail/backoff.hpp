@@ -1,6 +1,7 @@
 // rill — bounded waiting before a thread parks.
 #pragma once
 
+#include <chrono>
 #include <thread>
 
 namespace rill::detail {
@@ -15,39 +16,45 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-/// A few rounds of exponential pause-spinning, then yields, then reports
-/// that the caller should park. Parking costs a system call on both sides
-/// (futex wait + wake), several microseconds of latency; a partner that
-/// answers sooner is caught here.
+/// Pause-spinning for a while, then a number of yields, then reports that
+/// the caller should park. Parking costs a system call on both sides (futex
+/// wait + wake), several microseconds of latency; a partner that answers
+/// sooner is caught here.
 ///
-/// Yielding beats pausing on the machines rill is measured on (bench/,
-/// W5-W7 on 2 cores): the partner often waits for the very CPU the spinner
-/// holds, and sched_yield hands it over, while pausing only burns the time
-/// slice. A yield with nothing else runnable returns at once, so the yields
-/// also serve as the spin.
+/// The pause phase is bounded by time, not by a count, because a pause
+/// lasts from a few to over a hundred cycles depending on the CPU. A yield
+/// with nothing else runnable returns at once, so the yields serve as a
+/// spin too, one that hands the CPU over to a partner waiting for it.
 class backoff {
  public:
-  /// `pause_rounds` rounds of 1, 2, 4, ... pauses, then `yields` yields.
-  constexpr backoff(unsigned pause_rounds, unsigned yields) noexcept
-      : pause_rounds_(pause_rounds), limit_(pause_rounds + yields) {}
+  using clock = std::chrono::steady_clock;
 
-  /// Waits a little longer each call; false once waiting is no longer worth it.
+  /// Pauses for up to `pause_for` (zero: not at all), then yields `yields` times.
+  backoff(clock::duration pause_for, unsigned yields) noexcept : pause_for_(pause_for), yields_left_(yields) {}
+
+  /// Waits a little; false once waiting is no longer worth it.
   bool spin() noexcept {
-    if (step_ < pause_rounds_) {
-      for (unsigned i = 0; i < (1u << step_); ++i) cpu_relax();
-    } else if (step_ < limit_) {
-      std::this_thread::yield();
-    } else {
-      return false;
+    if (pause_for_ > clock::duration::zero()) {
+      const auto now = clock::now();
+      if (pause_until_ == clock::time_point{}) pause_until_ = now + pause_for_;
+      if (now < pause_until_) {
+        // Several pauses per clock read: a read costs about as much as a
+        // few pauses, and the partner's answer needs a cache-line transfer.
+        for (int i = 0; i < 8; ++i) cpu_relax();
+        return true;
+      }
+      pause_for_ = clock::duration::zero();
     }
-    ++step_;
+    if (yields_left_ == 0) return false;
+    --yields_left_;
+    std::this_thread::yield();
     return true;
   }
 
  private:
-  unsigned pause_rounds_;
-  unsigned limit_;
-  unsigned step_ = 0;
+  clock::duration pause_for_;
+  clock::time_point pause_until_{};
+  unsigned yields_left_;
 };
 
 }  // namespace rill::detail

@@ -48,7 +48,7 @@ class futex_mutex {
     // One yield first, though: with more threads than cores the holder may
     // have been preempted, and the yield hands it the CPU (W4 and W8 stay
     // within 12 % of 2 pause rounds + 8 yields; no yield at all halves them).
-    backoff spin(0, 1);
+    backoff spin(backoff::clock::duration::zero(), 1);
     do {
       std::uint32_t expected = unlocked;
       if (state_.load(std::memory_order_relaxed) == unlocked &&
