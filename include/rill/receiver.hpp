@@ -2,6 +2,7 @@
 #pragma once
 
 #include <rill/detail/async_waiter.hpp>
+#include <rill/detail/awaitable_ops.hpp>
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
 #include <rill/error.hpp>
@@ -86,11 +87,16 @@ class receiver {
   /// cancelled receive has taken nothing and the message stays in the
   /// channel for the next receiver. The handler runs on its associated
   /// executor (asio::system_executor if it has none), never inside another
-  /// thread's call.
+  /// thread's call. With asio::use_awaitable a ready message is returned to
+  /// the coroutine without suspending it (within a budget, see
+  /// detail/awaitable_ops.hpp).
   template <class CompletionToken>
   auto async_recv(CompletionToken&& token) const {
-    return asio::async_initiate<CompletionToken, void(std::error_code, detail::async_recv_value<T>)>(
-        detail::initiate_async_recv<T>{detail::core_ref<T>(core())}, token);
+    if constexpr (detail::is_use_awaitable<std::decay_t<CompletionToken>>)
+      return detail::awaitable_recv(detail::core_ref<T>(core()), token);
+    else
+      return asio::async_initiate<CompletionToken, void(std::error_code, detail::async_recv_value<T>)>(
+          detail::initiate_async_recv<T>{detail::core_ref<T>(core())}, token);
   }
 
   /// Closes the channel from the receiving side: new sends fail and waiting

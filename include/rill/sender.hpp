@@ -2,6 +2,7 @@
 #pragma once
 
 #include <rill/detail/async_waiter.hpp>
+#include <rill/detail/awaitable_ops.hpp>
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
 #include <rill/error.hpp>
@@ -76,11 +77,16 @@ class sender {
   /// that turns errors into exceptions (asio::use_awaitable), the value is
   /// destroyed with the exception; use as_tuple to get it back.
   /// The handler runs on its associated executor (asio::system_executor if
-  /// it has none), never inside another thread's call.
+  /// it has none), never inside another thread's call. With
+  /// asio::use_awaitable a send that can complete at once does so without
+  /// suspending the coroutine (within a budget, see detail/awaitable_ops.hpp).
   template <class CompletionToken>
   auto async_send(T value, CompletionToken&& token) const {
-    return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<T>)>(
-        detail::initiate_async_send<T>{detail::core_ref<T>(core())}, token, std::move(value));
+    if constexpr (detail::is_use_awaitable<std::decay_t<CompletionToken>>)
+      return detail::awaitable_send(detail::core_ref<T>(core()), std::move(value), token);
+    else
+      return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<T>)>(
+          detail::initiate_async_send<T>{detail::core_ref<T>(core())}, token, std::move(value));
   }
 
   /// Closes the channel: new sends fail, waiting senders get their values

@@ -448,3 +448,47 @@ TEST_CASE("async: a send meeting a second waiting receive never overfills a boun
   CHECK(got[capacity].done);
   CHECK(got[capacity].value == 7);
 }
+
+// With use_awaitable an operation that can complete at once does so without
+// suspending the coroutine, except for every inline_budget-th one in a row,
+// which suspends so that the rest of the executor's work gets a turn.
+// Counted with a second coroutine that re-posts itself while the first
+// runs ten budgets' worth of ready operations: it gets about ten turns (not
+// one per operation, and not none).
+TEST_CASE("async: ready operations under use_awaitable complete without suspending, within a budget",
+          "[async][awaitable]") {
+  const bool sending = GENERATE(true, false);
+  constexpr int operations = 10 * static_cast<int>(rill::detail::inline_budget);
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<int>();
+  if (!sending)
+    for (int i = 0; i < operations; ++i) REQUIRE(tx.send(i));
+  bool finished = false;
+  int checked = 0;
+  asio::co_spawn(io, [&, tx = tx, rx = rx]() -> asio::awaitable<void> {
+    for (int i = 0; i < operations; ++i) {
+      if (sending) {
+        co_await tx.async_send(i, asio::use_awaitable);
+      } else {
+        checked += (co_await rx.async_recv(asio::use_awaitable) == i) ? 1 : 0;
+      }
+    }
+    finished = true;
+  }, asio::detached);
+  int turns = 0;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    while (!finished) {
+      ++turns;
+      co_await asio::post(io, asio::use_awaitable);
+    }
+  }, asio::detached);
+  io.run();
+  REQUIRE(finished);
+  CHECK(turns >= 8);
+  CHECK(turns <= 11);
+  if (sending) {
+    CHECK(rx.size() == static_cast<std::size_t>(operations));
+  } else {
+    CHECK(checked == operations);
+  }
+}

@@ -6,7 +6,8 @@
 // state) holding the handler, outstanding work on its executor, a waiter and
 // the value. It never invokes the handler inside another thread's send or
 // recv: whoever completes it posts `resume` to the handler's executor, and
-// the handler runs there.
+// the handler runs there. (A coroutine's operation that can complete at once
+// skips all of this: awaitable_ops.hpp.)
 //
 // Cancel safety. A receive takes its message only in `resume`, on the
 // handler's executor, immediately before invoking the handler; partners
