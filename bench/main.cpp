@@ -849,7 +849,11 @@ int main_impl(int argc, char** argv) {
   const std::string src = RILL_BENCH_SOURCE_DIR;
   if (rep.git.empty()) rep.git = run_command("git -C '" + src + "' rev-parse --short HEAD 2>/dev/null");
   if (rep.git.empty()) rep.git = "unknown";
-  rep.dirty = !run_command("git -C '" + src + "' status --porcelain --untracked-files=no 2>/dev/null").empty();
+  // bench/results is this program's output (run.sh's tee has rewritten
+  // latest.txt by now), not source: it does not make the tree dirty.
+  rep.dirty = !run_command("git -C '" + src +
+                           "' status --porcelain --untracked-files=no -- . ':!bench/results' 2>/dev/null")
+                   .empty();
   rep.baseline_rss = baseline_rss_kib();
 
   std::fputs(header_lines(rep).c_str(), stderr);
