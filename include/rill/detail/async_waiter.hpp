@@ -540,13 +540,16 @@ class async_operation final
 template <class T>
 struct initiate_async_send {
   core_ref<T> core;
+  /// False when the caller has just tried and found the channel full
+  /// (awaitable_send): the operation then goes straight to queueing.
+  bool try_first = true;
   template <class Handler>
   void operator()(Handler&& handler, T value) && {
     // A send that completes at once needs no operation: its value is in
     // the channel (or refused) before the handler runs, which only learns
     // the outcome, so neither cancellation nor the context's shutdown can
     // concern it any more.
-    switch (core->send(value, nullptr)) {
+    switch (try_first ? core->send(value, nullptr) : op_result::would_block) {
       case op_result::done:
         return post_completion(std::forward<Handler>(handler), std::error_code(), std::optional<T>());
       case op_result::disconnected:
@@ -560,7 +563,7 @@ struct initiate_async_send {
   }
   template <class Handler>
   void operator()(Handler&& handler, T value) const& {
-    initiate_async_send{core}(std::forward<Handler>(handler), std::move(value));
+    initiate_async_send{core, try_first}(std::forward<Handler>(handler), std::move(value));
   }
 };
 

@@ -21,15 +21,17 @@
 
 #include <optional>
 #include <system_error>
-#include <type_traits>
 #include <utility>
 
 namespace rill::detail {
 
-#if defined(ASIO_HAS_CO_AWAIT)
-
+/// Whether a completion token is asio::use_awaitable (never, where Asio
+/// has no co_await support).
 template <class Token>
 inline constexpr bool is_use_awaitable = false;
+
+#if defined(ASIO_HAS_CO_AWAIT)
+
 template <class Executor>
 inline constexpr bool is_use_awaitable<asio::use_awaitable_t<Executor>> = true;
 
@@ -56,12 +58,17 @@ asio::awaitable<std::optional<T>, Executor> awaitable_send(core_ref<T> core, T v
                                                            asio::use_awaitable_t<Executor> token) {
   // Only success completes here; a disconnected channel reports through the
   // operation, with the same error and exception as ever.
-  if (take_inline_turn() && core->send(value, nullptr) == op_result::done) co_return std::nullopt;
+  bool tried = false;
+  if (take_inline_turn()) {
+    const op_result r = core->send(value, nullptr);
+    if (r == op_result::done) co_return std::nullopt;
+    tried = r == op_result::would_block;  // the operation need not try again
+  }
   // Made outside the co_await expression: g++ 12 destroyed the initiation
   // temporary of `co_await async_initiate(initiate_async_send{...}, ...)`
   // twice (a double release of the core, found by AddressSanitizer).
   auto operation = asio::async_initiate<asio::use_awaitable_t<Executor>, void(std::error_code, std::optional<T>)>(
-      initiate_async_send<T>{std::move(core)}, token, std::move(value));
+      initiate_async_send<T>{std::move(core), !tried}, token, std::move(value));
   co_return co_await std::move(operation);
 }
 
@@ -92,11 +99,6 @@ asio::awaitable<async_recv_value<T>, Executor> awaitable_recv(core_ref<T> core,
   return asio::async_initiate<asio::use_awaitable_t<Executor>, void(std::error_code, async_recv_value<T>)>(
       initiate_async_recv<T>{std::move(core)}, token);
 }
-
-#else
-
-template <class Token>
-inline constexpr bool is_use_awaitable = false;
 
 #endif
 
