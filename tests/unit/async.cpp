@@ -20,9 +20,11 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "support/channel_kinds.hpp"
 #include "support/test_support.hpp"
+#include "support/watchdog.hpp"
 
 using rill_test::channel_kind;
 
@@ -366,6 +368,64 @@ TEST_CASE("async: io_context destroyed while a receive waits leaves the channel 
   CHECK(alive.use_count() == 1);  // destroyed with the context, never invoked
   REQUIRE(tx.send(5));
   CHECK(rx.try_recv().value() == 5);  // the dead receive took nothing
+}
+
+TEST_CASE("async: a handler destroyed with its io_context may close a channel another waiter of it waits on",
+          "[async][teardown]") {
+  // The last sender of `closing` lives in a handler that the teardown
+  // destroys; closing the channel completes the receive waiting on it,
+  // which belongs to the same io_context and is being torn down as well.
+  rill_test::watchdog dog(std::chrono::seconds(60));
+  dog.arm("io_context teardown closing a channel");
+  auto [closing_tx, closing_rx] = rill::channel<int>();
+  auto [idle_tx, idle_rx] = rill::channel<int>();
+  auto alive = std::make_shared<int>(0);
+  bool invoked = false;
+  {
+    asio::io_context io;
+    closing_rx.async_recv(asio::bind_executor(io, [&invoked, alive](std::error_code, int) { invoked = true; }));
+    idle_rx.async_recv(asio::bind_executor(io, [tx = std::move(closing_tx), alive](std::error_code, int) {}));
+    io.poll();
+    REQUIRE(alive.use_count() == 3);  // both wait
+  }
+  CHECK(alive.use_count() == 1);  // both handlers destroyed, neither invoked
+  CHECK_FALSE(invoked);
+  CHECK_FALSE(closing_rx.recv().has_value());  // closed by the destroyed handler
+}
+
+TEST_CASE("async: a pipeline of coroutines destroyed mid-flight with its io_context", "[async][teardown][awaitable]") {
+  // Each stage owns the sender to the next and waits on its own receiver.
+  // Started from the last stage to the first, the first waits last and is
+  // torn down first, so its frame closes the second stage's channel while
+  // that stage's receive may still wait. (Asio destroys an abandoned
+  // coroutine's frames through a post, with the context's queue.)
+  rill_test::watchdog dog(std::chrono::seconds(60));
+  dog.arm("coroutine pipeline teardown");
+  constexpr int stages = 4;
+  std::vector<rill::sender<int>> inputs;
+  std::vector<rill::receiver<int>> outputs;
+  for (int i = 0; i <= stages; ++i) {
+    auto [tx, rx] = rill::channel<int>();
+    inputs.push_back(std::move(tx));
+    outputs.push_back(std::move(rx));
+  }
+  auto alive = std::make_shared<int>(0);
+  {
+    asio::io_context io;
+    for (int i = stages - 1; i >= 0; --i) {
+      asio::co_spawn(
+          io,
+          [](rill::receiver<int> in, rill::sender<int> out, std::shared_ptr<int>) -> asio::awaitable<void> {
+            for (;;) co_await out.async_send(co_await in.async_recv(asio::use_awaitable) + 1, asio::use_awaitable);
+          }(std::move(outputs[i]), std::move(inputs[i + 1]), alive),
+          asio::detached);
+    }
+    io.poll();
+    REQUIRE(alive.use_count() == 1 + stages);  // every stage waits
+  }
+  CHECK(alive.use_count() == 1);  // every frame destroyed
+  CHECK_FALSE(outputs[stages].recv().has_value());  // the last stage's sender went with it
+  CHECK_FALSE(inputs[0].send(1).has_value());  // and the first stage's receiver
 }
 
 TEST_CASE("async: channel handles destroyed while operations wait", "[async][teardown]") {

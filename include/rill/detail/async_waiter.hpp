@@ -59,8 +59,19 @@ struct pending_operation {
   pending_operation* prev = nullptr;
   pending_operation* next = nullptr;
   bool registered = false;
-  /// Called, under the registry's lock, when the context shuts down.
-  void (*on_shutdown)(pending_operation&) noexcept = nullptr;
+  /// Set by a shutdown, under the registry's lock, that found the
+  /// operation claimed by a partner whose post_resume is still to come.
+  bool orphaned = false;
+  /// An orphan's memory is freed by whichever of the shutdown and the late
+  /// post_resume finishes second with it.
+  std::atomic<bool> orphan_half_released{false};
+  /// Called under the registry's lock when the context shuts down: true if
+  /// the operation was withdrawn from its channels (the shutdown now owns
+  /// it), false if a partner has claimed it.
+  bool (*withdraw_at_shutdown)(pending_operation&) noexcept = nullptr;
+  /// Called after the lock is released: destroys the handler, and the
+  /// operation too if it was withdrawn.
+  void (*finish_shutdown)(pending_operation&, bool withdrawn) noexcept = nullptr;
 };
 
 /// The operations that have work on one execution context. Shared with the
@@ -107,12 +118,26 @@ class pending_operations final : public asio::execution_context::service {
   const std::shared_ptr<pending_registry>& registry() const noexcept { return registry_; }
 
  private:
+  /// Decided under the lock, carried out after it: destroying a handler
+  /// runs whatever destructors it owns (a coroutine's frame, the last sender
+  /// of a channel), which may complete other operations of this context,
+  /// and their post_resume takes this lock.
   void shutdown() override {
-    std::lock_guard lock(registry_->mutex);
-    registry_->shut_down.store(true, std::memory_order_relaxed);
-    while (pending_operation* op = registry_->head) {
-      registry_->remove_locked(*op);
-      op->on_shutdown(*op);
+    pending_operation* doomed = nullptr;
+    {
+      std::lock_guard lock(registry_->mutex);
+      registry_->shut_down.store(true, std::memory_order_relaxed);
+      while (pending_operation* op = registry_->head) {
+        registry_->remove_locked(*op);
+        const bool withdrawn = op->withdraw_at_shutdown(*op);
+        op->orphaned = !withdrawn;
+        op->next = doomed;
+        doomed = op;
+      }
+    }
+    while (pending_operation* op = doomed) {
+      doomed = op->next;
+      op->finish_shutdown(*op, !op->orphaned);  // ours alone to read: no partner writes it
     }
   }
 
@@ -202,7 +227,8 @@ class async_operation_base : public claim_token, public pending_operation {
         handler_(std::move(handler)),
         executor_(asio::get_associated_executor(*handler_, asio::system_executor())),
         alloc_(alloc) {
-    on_shutdown = &shutdown_while_pending;
+    withdraw_at_shutdown = &withdraw_for_shutdown;
+    finish_shutdown = &finish_after_shutdown;
   }
 
   /// Starts a created operation. If starting throws (Asio cannot allocate
@@ -276,11 +302,11 @@ class async_operation_base : public claim_token, public pending_operation {
     if (registry_ == nullptr) return post_to(*executor_, resume_function(self()));
     const std::shared_ptr<pending_registry> registry = std::move(registry_);  // outlives `this` below
     std::lock_guard lock(registry->mutex);
-    if (!handler_) {
-      // Orphaned by a shutdown, which unregistered us and destroyed the
+    if (orphaned) {
+      // The shutdown unregistered us and destroys (or has destroyed) the
       // handler and the work.
       self()->dequeue_all();
-      release_storage();
+      release_orphan_half();
       return;
     }
     registry->remove_locked(*this);
@@ -371,27 +397,37 @@ class async_operation_base : public claim_token, public pending_operation {
   }
 
   /// The execution context shuts down (its destructor runs); called under
-  /// the registry's lock. Still waiting in its channels: withdraw and
-  /// destroy now. Claimed by a partner whose post is still to come: destroy
-  /// the handler and the work now, while the context exists, and leave the
-  /// memory to that post, which finds the operation orphaned. (A posted
+  /// the registry's lock. Still waiting in its channels: withdraw now, so
+  /// no partner can claim it. Otherwise a partner has claimed it and its
+  /// post_resume is still to come, which will find it orphaned. (A posted
   /// operation is not registered: the context destroys the posted function
   /// with its queue.)
-  static void shutdown_while_pending(pending_operation& entry) noexcept {
+  static bool withdraw_for_shutdown(pending_operation& entry) noexcept {
+    return static_cast<Derived&>(entry).withdraw_if_waiting();
+  }
+
+  /// After the registry's lock is released: the handler, the work and the
+  /// I/O objects go now, while the context and its services exist. A
+  /// withdrawn operation goes with them; an orphan's memory waits for its
+  /// late post_resume as well.
+  static void finish_after_shutdown(pending_operation& entry, bool withdrawn) noexcept {
     auto& op = static_cast<Derived&>(entry);
-    const bool withdrawn = op.withdraw_if_waiting();
     op.clear_cancellation_slot();
     op.release_io_objects();
-    if (withdrawn) {
-      op.release_storage();  // already unregistered by the shutdown
-      return;
-    }
+    if (withdrawn) return op.release_storage();
     op.handler_.reset();
     op.work_.reset();
     op.executor_.reset();
+    op.release_orphan_half();
   }
 
-  std::optional<Handler> handler_;  ///< empty once orphaned by a shutdown
+  /// The shutdown and the late post_resume each call this once for an
+  /// orphan; the second frees it.
+  void release_orphan_half() noexcept {
+    if (orphan_half_released.exchange(true, std::memory_order_acq_rel)) release_storage();
+  }
+
+  std::optional<Handler> handler_;  ///< destroyed early when orphaned by a shutdown
   std::optional<executor_type> executor_;  ///< the handler's, as associated; for posting
   std::optional<work_type> work_;  ///< taken before the operation first waits
   allocator_type alloc_;
