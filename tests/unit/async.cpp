@@ -83,6 +83,31 @@ TEST_CASE("async: a thread's send completes a waiting receive on the receive's e
   CHECK(got.thread == std::this_thread::get_id());
 }
 
+TEST_CASE("async: a coroutine waiting on another thread keeps run() going", "[async][awaitable]") {
+  const auto kind = GENERATE(channel_kind::unbounded, channel_kind::bounded, channel_kind::rendezvous);
+  asio::io_context io;
+  auto [tx, rx] = rill_test::make_channel<int>(kind);
+  auto [reply_tx, reply_rx] = rill::sync_channel<int>(0);
+  bool finished = false;
+  asio::co_spawn(
+      io,
+      [&, rx = rx, reply_tx = reply_tx]() -> asio::awaitable<void> {
+        const int v = co_await rx.async_recv(asio::use_awaitable);
+        co_await reply_tx.async_send(v + 1, asio::use_awaitable);  // waits for the thread's receive
+        finished = true;
+      },
+      asio::detached);
+  io.poll();
+  REQUIRE_FALSE(finished);  // waiting to receive
+  std::thread partner([tx = tx, reply_rx = reply_rx] {
+    tx.send(41);
+    CHECK(reply_rx.recv().value() == 42);
+  });
+  io.run();  // returns only once the coroutine is done
+  partner.join();
+  CHECK(finished);
+}
+
 TEST_CASE("async: a send on a full channel completes when a receiver makes room", "[async]") {
   asio::io_context io;
   auto [tx, rx] = rill::sync_channel<int>(1);
