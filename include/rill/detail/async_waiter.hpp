@@ -20,8 +20,8 @@
 #pragma once
 
 #include <rill/detail/channel_core.hpp>
-#include <rill/detail/futex_mutex.hpp>
 #include <rill/detail/post.hpp>
+#include <rill/detail/spin_lock.hpp>
 #include <rill/detail/waiter.hpp>
 #include <rill/error.hpp>
 
@@ -79,7 +79,9 @@ struct pending_operation {
 /// operations, because a partner thread may still complete one after the
 /// context (and its services) are gone.
 struct pending_registry {
-  futex_mutex mutex;  ///< held for a few pointer updates, as the core's lock
+  /// Held for a few pointer updates (and, at shutdown, to withdraw
+  /// operations from their channels): never while a handler is destroyed.
+  spin_lock mutex;
   pending_operation* head = nullptr;
   std::atomic<bool> shut_down{false};
 

@@ -1,7 +1,9 @@
-// The channel lock on its own: mutual exclusion while threads keep
-// contending, sleeping and barging. A lost wake-up would leave a thread
-// asleep on a free lock, and the test would hang until CTest's timeout.
+// rill's locks on their own: mutual exclusion while threads keep
+// contending, sleeping (futex_mutex) or yielding (spin_lock) and barging. A
+// lost wake-up would leave a thread asleep on a free lock, and the test would
+// hang until CTest's timeout.
 #include <rill/detail/futex_mutex.hpp>
+#include <rill/detail/spin_lock.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -12,10 +14,11 @@
 
 #include "support/test_support.hpp"
 
-TEST_CASE("futex_mutex: contending threads exclude each other and all get through", "[futex_mutex]") {
+TEMPLATE_TEST_CASE("locks: contending threads exclude each other and all get through", "[locks]",
+                   rill::detail::futex_mutex, rill::detail::spin_lock) {
   const std::size_t threads = GENERATE(as<std::size_t>{}, 2u, 3u, 5u);
   const std::size_t rounds = 200'000 * rill_test::stress_scale;
-  rill::detail::futex_mutex mutex;
+  TestType mutex;
   std::size_t inside = 0;  // guarded by `mutex`; checked for exclusion
   std::size_t total = 0;   // guarded by `mutex`
   bool overlapped = false;
