@@ -453,6 +453,61 @@ TEST_CASE("async: a pipeline of coroutines destroyed mid-flight with its io_cont
   CHECK_FALSE(inputs[0].send(1).has_value());  // and the first stage's receiver
 }
 
+TEST_CASE("async: an io_context destroyed while another thread completes its waiting receives",
+          "[async][teardown]") {
+  // The sending thread claims receives while the context's teardown withdraws
+  // them: each receive is either withdrawn or orphaned with its post still
+  // to come, and both ways it takes no message and its handler goes with
+  // the context.
+  rill_test::watchdog dog(std::chrono::seconds(120));
+  const auto kind = GENERATE(channel_kind::unbounded, channel_kind::bounded, channel_kind::rendezvous);
+  const int rounds = static_cast<int>(100 * rill_test::stress_scale);
+  constexpr int receives = 64;
+  for (int round = 0; round < rounds; ++round) {
+    dog.arm("round " + std::to_string(round) + ", " + rill_test::to_string(kind));
+    std::vector<rill::sender<int>> senders;
+    std::vector<rill::receiver<int>> receivers;
+    for (int i = 0; i < receives; ++i) {
+      auto [tx, rx] = rill_test::make_channel<int>(kind);
+      senders.push_back(std::move(tx));
+      receivers.push_back(std::move(rx));
+    }
+    auto alive = std::make_shared<int>(0);
+    std::atomic<int> invoked{0};
+    auto io = std::make_unique<asio::io_context>();
+    for (auto& rx : receivers)
+      rx.async_recv(asio::bind_executor(*io, [&invoked, alive](std::error_code, int) { invoked.fetch_add(1); }));
+    io->poll();
+    REQUIRE(alive.use_count() == 1 + receives);  // all wait
+    // A rendezvous send wakes a waiting receive and then waits for it to
+    // take the message, which a dying receive never does: it gives up after
+    // a while and keeps its message.
+    std::atomic<int> delivered{0}, attempted{0};
+    std::thread sender([&] {
+      for (auto& tx : senders) {
+        const bool sent = kind == channel_kind::rendezvous
+                              ? tx.send_timeout(1, std::chrono::microseconds(50)).has_value()
+                              : tx.send(1).has_value();
+        if (sent) delivered.fetch_add(1);
+        attempted.fetch_add(1, std::memory_order_release);
+      }
+    });
+    // Torn down once the sender is under way, so that its claims meet the
+    // teardown's withdrawals.
+    while (attempted.load(std::memory_order_acquire) < receives / 4) std::this_thread::yield();
+    io.reset();
+    sender.join();
+    CHECK(alive.use_count() == 1);  // every handler destroyed
+    CHECK(invoked.load() == 0);     // none invoked
+    // No dying receive took a message: whatever was buffered is still
+    // there, and no rendezvous send found a taker.
+    int left = 0;
+    for (auto& rx : receivers) left += rx.try_recv().has_value() ? 1 : 0;
+    CHECK(left == delivered.load());
+    if (kind == channel_kind::rendezvous) CHECK(delivered.load() == 0);
+  }
+}
+
 TEST_CASE("async: channel handles destroyed while operations wait", "[async][teardown]") {
   asio::io_context io;
   outcome<int> got;

@@ -317,8 +317,8 @@ class async_operation_base : public claim_token, public pending_operation {
   /// as it does: from here the posted function holds it, and the context
   /// destroys that with its queue. Under the registry's lock, so that a
   /// context shutting down either finds it still registered (and orphans
-  /// it, for us to free here) or posted. A post that cannot allocate
-  /// leaves no way to complete the handler, as in Asio.
+  /// it: the shutdown and we each release half of it) or posted. A post
+  /// that cannot allocate leaves no way to complete the handler, as in Asio.
   void post_resume() noexcept {
     // Posted through the executor as associated: posting through the
     // tracked one would copy it, and with it the work count, several times.
