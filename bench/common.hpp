@@ -94,7 +94,7 @@ inline u64 expected_sum(u64 n) { return n == 0 ? 0 : n * (n - 1) / 2; }
 
 /// One workload on one peer.
 struct cell {
-  std::string section;   ///< workloads, size, scaling, select, timeout, shared
+  std::string section;   ///< workloads, size, scaling, select, timeout, shared, floor
   std::string id;        ///< row id: W1..W13, size-64B, producers-4, ...
   std::string label;     ///< row description
   std::string peer;      ///< peer key (see peer_order in main.cpp)

@@ -110,8 +110,8 @@ struct options {
       "  --runs N          timed runs per cell (default 5); figures are median, min, max\n"
       "  --seconds S       target wall time of one run (default 0.3)\n"
       "  --filter A,B,...  only rows or sections named (W3, W12, size, scaling, select,\n"
-      "                    timeout, shared, size-64B, producers-8, ...) or peers (rill, mutex,\n"
-      "                    boost_fiber, ...); a row filter and a peer filter combine with 'and'\n"
+      "                    timeout, shared, floor, size-64B, producers-8, ...) or peers (rill,\n"
+      "                    mutex, boost_fiber, ...); a row filter and a peer filter combine with 'and'\n"
       "  --out DIR         write DIR/latest.json, latest.md, latest.dat, latest-ratio.dat\n"
       "  --cell-timeout S  kill a cell after S seconds (default: automatic)\n"
       "  --git REV         revision to record (default: git rev-parse --short HEAD)\n"
@@ -162,6 +162,15 @@ std::string lower(std::string s) {
   return s;
 }
 
+/// Keys of measurements that are no channel peer of rill's but a reference
+/// beside it: the standard library's alternatives to a channel ("std") and
+/// Asio's coroutines without a channel ("asio").
+const std::vector<std::string> reference_keys = {"std", "asio"};
+
+bool is_reference_key(const std::string& key) {
+  return std::find(reference_keys.begin(), reference_keys.end(), key) != reference_keys.end();
+}
+
 /// Row filters (ids, sections) and peer filters; each kind, when given,
 /// must match.
 bool selected(const cell& c, const std::vector<std::string>& filters) {
@@ -171,7 +180,7 @@ bool selected(const cell& c, const std::vector<std::string>& filters) {
     bool is_peer = false;
     for (const auto& p : peers())
       if (f == p.key) is_peer = true;
-    if (f == "std") is_peer = true;
+    if (is_reference_key(f)) is_peer = true;
     if (is_peer) {
       any_peer = true;
       peer_hit |= f == lower(c.peer);
@@ -520,7 +529,7 @@ struct row {
   const cell_result* best_peer() const {
     const cell_result* best = nullptr;
     for (const auto& [key, r] : by_peer) {
-      if (key == "rill" || key == "std" || !r->ok()) continue;
+      if (key == "rill" || is_reference_key(key) || !r->ok()) continue;
       const bool better = !best || (r->c->higher_better ? r->value[0].median > best->value[0].median
                                                         : r->value[0].median < best->value[0].median);
       if (better) best = r;
@@ -647,23 +656,31 @@ std::string markdown_tables(const report& rep) {
       out += fmt::format("| {} | {} | {} |\n", p->title, fmt_value(*it->second, 0), fmt_value(*it->second, 1));
     }
   }
-  // shared memory
-  {
+  // Sections of single-peer rows: one row per approach, with its costs.
+  auto approaches = [&](const std::string& section, const std::string& title, const char* per) {
     std::vector<const row*> rows;
     for (const auto& r : rep.rows)
-      if (r.section == "shared") rows.push_back(&r);
-    if (!rows.empty()) {
-      out += fmt::format("\n**Channels vs shared memory**: 4 producer threads hand over the numbers 0..n-1 to be "
-                         "summed: {}.\n\n",
-                         unit("numbers"));
-      out += "| approach | rate | CPU ns/number | allocs/number | peak RSS MiB |\n|---|---:|---:|---:|---:|\n";
-      for (const row* r : rows)
-        for (const auto& [key, res] : r->by_peer)
-          out += fmt::format("| {} | {} | {} | {} | {:.1f} |\n", r->label, fmt_value(*res, 0),
-                             fmt_num(res->cpu_ns_per_msg), fmt_num(res->allocs_per_msg),
-                             static_cast<double>(res->peak_rss_kib) / 1024.0);
-    }
-  }
+      if (r.section == section) rows.push_back(&r);
+    if (rows.empty()) return;
+    out += "\n" + title + "\n\n";
+    out += fmt::format("| approach | rate | CPU ns/{0} | allocs/{0} | peak RSS MiB |\n|---|---:|---:|---:|---:|\n", per);
+    for (const row* r : rows)
+      for (const auto& [key, res] : r->by_peer)
+        out += fmt::format("| {} | {} | {} | {} | {:.1f} |\n", r->label, fmt_value(*res, 0),
+                           fmt_num(res->cpu_ns_per_msg), fmt_num(res->allocs_per_msg),
+                           static_cast<double>(res->peak_rss_kib) / 1024.0);
+  };
+  approaches("shared",
+             fmt::format("**Channels vs shared memory**: 4 producer threads hand over the numbers 0..n-1 to be "
+                         "summed: {}.",
+                         unit("numbers")),
+             "number");
+  approaches("floor",
+             fmt::format("**Asio's coroutines alone**, no channel, one io_context: {}. The floor under W9–W11: a "
+                         "W10 message needs a ready co_await on each side, a W9 round trip two suspensions and two "
+                         "ready co_awaits.",
+                         unit("co_awaits")),
+             "co_await");
   return out;
 }
 
@@ -673,21 +690,16 @@ std::string resource_table(const report& rep) {
                     "of the cell's process (includes the forked baseline).\n\n";
   out += "| id | peer | median rate M/s | CPU ns/msg | allocs/msg | peak RSS MiB | n per run |\n"
          "|---|---|---:|---:|---:|---:|---:|\n";
+  std::vector<std::string> keys;  // the peers' columns, then the references
+  for (auto* p : built_peers()) keys.push_back(p->key);
+  keys.insert(keys.end(), reference_keys.begin(), reference_keys.end());
   for (const auto& r : rep.rows) {
     if (r.section == "timeout") continue;
-    for (auto* p : built_peers()) {
-      auto it = r.by_peer.find(p->key);
+    for (const auto& key : keys) {
+      auto it = r.by_peer.find(key);
       if (it == r.by_peer.end()) continue;
       const cell_result& c = *it->second;
-      out += fmt::format("| {} | {} | {} | {} | {} | {:.1f} | {} |\n", r.id, p->key,
-                         c.ok() ? fmt_rate(c.value[0].median) : c.status, fmt_num(c.cpu_ns_per_msg),
-                         fmt_num(c.allocs_per_msg), static_cast<double>(c.peak_rss_kib) / 1024.0,
-                         c.runs.empty() ? 0 : c.runs.front().n);
-    }
-    auto it = r.by_peer.find("std");
-    if (it != r.by_peer.end()) {
-      const cell_result& c = *it->second;
-      out += fmt::format("| {} | std | {} | {} | {} | {:.1f} | {} |\n", r.id,
+      out += fmt::format("| {} | {} | {} | {} | {} | {:.1f} | {} |\n", r.id, key,
                          c.ok() ? fmt_rate(c.value[0].median) : c.status, fmt_num(c.cpu_ns_per_msg),
                          fmt_num(c.allocs_per_msg), static_cast<double>(c.peak_rss_kib) / 1024.0,
                          c.runs.empty() ? 0 : c.runs.front().n);
@@ -804,7 +816,7 @@ int main_impl(int argc, char** argv) {
   add_mutex_cells(all);
 
   // Canonical order: section, then row as rill registered it, then peer.
-  const std::vector<std::string> sections = {"workloads", "size", "scaling", "select", "timeout", "shared"};
+  const std::vector<std::string> sections = {"workloads", "size", "scaling", "select", "timeout", "shared", "floor"};
   std::map<std::string, std::size_t> row_order;
   for (const auto& c : all) row_order.emplace(c.section + "/" + c.id, row_order.size());
   auto section_rank = [&](const std::string& s) {
