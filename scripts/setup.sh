@@ -6,8 +6,9 @@ set -euo pipefail
 
 packages=(
   g++                      # compiler (GCC 12) and libstdc++
-  clang-14                 # second compiler
-  libclang-rt-14-dev       # clang's sanitizer runtimes
+  clang-19                 # second compiler (clang before 19 miscompiles Asio 1.22's coroutines)
+  libclang-rt-19-dev       # its sanitizer and libFuzzer runtimes
+  clang-14                 # only to check the warning rill gives clang before 19
   cmake                    # >= 3.23 for CMakePresets.json version 4
   ninja-build
   libasio-dev              # standalone Asio (header-only)

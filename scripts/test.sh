@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, then configures, builds and
 # runs the tests for each preset (g++ release, ThreadSanitizer,
-# AddressSanitizer+UBSan, clang++-14 release). Goes on after a failure, prints
+# AddressSanitizer+UBSan, clang++-19 release). Goes on after a failure, prints
 # a summary, and exits non-zero if any step failed.
 #
 #   bash scripts/test.sh              all presets

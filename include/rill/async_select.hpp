@@ -258,11 +258,17 @@ class async_select_operation final
   std::optional<std::pair<std::error_code, completion_value>> outcome_;
 };
 
+/// The initiation: out of line, its arms taken by reference and moved into
+/// the operation before it starts (initiation.hpp).
 template <class... Arms>
 struct initiate_async_select {
   template <class Handler>
-  void operator()(Handler&& handler, Arms... arms) const {
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler, Arms&&... arms) const {
     async_select_operation<std::decay_t<Handler>, Arms...>::start(std::forward<Handler>(handler), std::move(arms)...);
+  }
+  template <class Handler>
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler, const Arms&... arms) const {
+    (*this)(std::forward<Handler>(handler), Arms(arms)...);
   }
 };
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <rill/detail/channel_core.hpp>
+#include <rill/detail/initiation.hpp>
 #include <rill/detail/post.hpp>
 #include <rill/detail/spin_lock.hpp>
 #include <rill/detail/waiter.hpp>
@@ -595,15 +596,29 @@ class async_operation final
 
 /// Initiation objects for asio::async_initiate. They hold a counted
 /// reference to the core, because a deferred operation may be launched
-/// after the handle that created it is gone.
+/// after the handle that created it is gone. Their call operators may run
+/// inside a coroutine's await_suspend (initiation.hpp): out of line, they
+/// take their arguments by reference and move them out before handing the
+/// operation on.
 template <class T>
 struct initiate_async_send {
   core_ref<T> core;
   /// False when the caller has just tried and found the channel full
   /// (awaitable_send): the operation then goes straight to queueing.
   bool try_first = true;
+
+  template <class Handler, class Value>
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler, Value&& value) && {
+    start(std::move(core), try_first, std::forward<Handler>(handler), T(std::forward<Value>(value)));
+  }
+  template <class Handler, class Value>
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler, Value&& value) const& {
+    start(core_ref<T>(core), try_first, std::forward<Handler>(handler), T(std::forward<Value>(value)));
+  }
+
+ private:
   template <class Handler>
-  void operator()(Handler&& handler, T value) && {
+  static void start(core_ref<T> core, bool try_first, Handler&& handler, T value) {
     // A send that completes at once needs no operation: its value is in
     // the channel (or refused) before the handler runs, which only learns
     // the outcome, so neither cancellation nor the context's shutdown can
@@ -620,23 +635,26 @@ struct initiate_async_send {
     using op = async_operation<T, std::decay_t<Handler>, async_direction::send>;
     op::start(std::move(core), std::forward<Handler>(handler), std::optional<T>(std::move(value)));
   }
-  template <class Handler>
-  void operator()(Handler&& handler, T value) const& {
-    initiate_async_send{core, try_first}(std::forward<Handler>(handler), std::move(value));
-  }
 };
 
 template <class T>
 struct initiate_async_recv {
   core_ref<T> core;
+
   template <class Handler>
-  void operator()(Handler&& handler) && {
-    using op = async_operation<T, std::decay_t<Handler>, async_direction::receive>;
-    op::start(std::move(core), std::forward<Handler>(handler));
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler) && {
+    start(std::move(core), std::forward<Handler>(handler));
   }
   template <class Handler>
-  void operator()(Handler&& handler) const& {
-    initiate_async_recv{core}(std::forward<Handler>(handler));
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler) const& {
+    start(core_ref<T>(core), std::forward<Handler>(handler));
+  }
+
+ private:
+  template <class Handler>
+  static void start(core_ref<T> core, Handler&& handler) {
+    async_operation<T, std::decay_t<Handler>, async_direction::receive>::start(std::move(core),
+                                                                                std::forward<Handler>(handler));
   }
 };
 
