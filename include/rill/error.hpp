@@ -21,6 +21,16 @@ namespace rill {
 template <class T, class E>
 using expected = tl::expected<T, E>;
 
+// Why a result must not be dropped, as the compiler words the warning.
+// tl::expected is not [[nodiscard]] itself, so every rill function that
+// returns one carries the attribute.
+
+/// On a send: a failed send hands its value back in the error.
+#define RILL_NODISCARD_SEND \
+  [[nodiscard("a failed send hands its value back in the error: dropping the result drops the value unseen")]]
+/// On a receive or a select: what was received is in the result.
+#define RILL_NODISCARD_RECV [[nodiscard("the message received, or why there is none, is in the result")]]
+
 /// Wraps an error for returning from a function whose type is `expected`
 /// (a using-declaration rather than an alias, so `unexpected(e)` deduces).
 using tl::unexpected;
@@ -70,7 +80,7 @@ inline std::error_code make_error_code(errc e) noexcept {
 /// A blocking send failed because the channel is disconnected; the value is
 /// handed back.
 template <class T>
-struct send_error {
+struct RILL_NODISCARD_SEND send_error {
   T value;
 
   errc kind() const noexcept { return errc::disconnected; }
@@ -82,7 +92,7 @@ struct send_error {
 /// A try_send failed: the channel was full or disconnected; the value is
 /// handed back.
 template <class T>
-struct try_send_error {
+struct RILL_NODISCARD_SEND try_send_error {
   errc reason;  ///< errc::full or errc::disconnected
   T value;
 
@@ -96,7 +106,7 @@ struct try_send_error {
 /// A send_timeout / send_deadline failed: the deadline passed or the channel
 /// is disconnected; the value is handed back.
 template <class T>
-struct send_timeout_error {
+struct RILL_NODISCARD_SEND send_timeout_error {
   errc reason;  ///< errc::timeout or errc::disconnected
   T value;
 
@@ -108,7 +118,7 @@ struct send_timeout_error {
 };
 
 /// A blocking recv failed: the channel is disconnected and drained.
-struct recv_error {
+struct [[nodiscard("why nothing was received")]] recv_error {
   errc kind() const noexcept { return errc::disconnected; }
   std::error_code code() const noexcept { return make_error_code(kind()); }
   friend bool operator==(recv_error, recv_error) noexcept = default;
@@ -116,11 +126,11 @@ struct recv_error {
 
 /// A try_recv failed: nothing was buffered, or the channel is disconnected
 /// and drained.
-enum class try_recv_error { empty = static_cast<int>(errc::empty), disconnected = static_cast<int>(errc::disconnected) };
+enum class [[nodiscard("why nothing was received")]] try_recv_error { empty = static_cast<int>(errc::empty), disconnected = static_cast<int>(errc::disconnected) };
 
 /// A recv_timeout / recv_deadline failed: the deadline passed, or the channel
 /// is disconnected and drained.
-enum class recv_timeout_error { timeout = static_cast<int>(errc::timeout), disconnected = static_cast<int>(errc::disconnected) };
+enum class [[nodiscard("why nothing was received")]] recv_timeout_error { timeout = static_cast<int>(errc::timeout), disconnected = static_cast<int>(errc::disconnected) };
 
 inline std::error_code make_error_code(try_recv_error e) noexcept {
   return {static_cast<int>(e), error_category()};

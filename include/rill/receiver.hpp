@@ -32,7 +32,7 @@ class receiver {
 
   /// Blocks until a message arrives. Fails only when the channel is closed
   /// (or every sender is gone) and nothing is left buffered.
-  expected<T, recv_error> recv() const {
+  RILL_NODISCARD_RECV expected<T, recv_error> recv() const {
     std::optional<T> out;
     if (detail::blocking_recv(core(), out, nullptr) == detail::op_result::done) return std::move(*out);
     return unexpected(recv_error{});
@@ -40,7 +40,7 @@ class receiver {
 
   /// Takes a message only if one is ready: errc::empty if none is,
   /// errc::disconnected if none ever will be.
-  expected<T, try_recv_error> try_recv() const {
+  RILL_NODISCARD_RECV expected<T, try_recv_error> try_recv() const {
     std::optional<T> out;
     const auto r = core().recv([&out](T&& m) { out.emplace(std::move(m)); }, nullptr, nullptr);
     if (r == detail::op_result::done) return std::move(*out);
@@ -49,13 +49,13 @@ class receiver {
 
   /// Like recv(), but gives up with errc::timeout after `timeout`.
   template <class Rep, class Period>
-  expected<T, recv_timeout_error> recv_timeout(const std::chrono::duration<Rep, Period>& timeout) const {
+  RILL_NODISCARD_RECV expected<T, recv_timeout_error> recv_timeout(const std::chrono::duration<Rep, Period>& timeout) const {
     return recv_until(detail::deadline_after(timeout));
   }
 
   /// Like recv(), but gives up with errc::timeout at `deadline`.
   template <class Clock, class Duration>
-  expected<T, recv_timeout_error> recv_deadline(const std::chrono::time_point<Clock, Duration>& deadline) const {
+  RILL_NODISCARD_RECV expected<T, recv_timeout_error> recv_deadline(const std::chrono::time_point<Clock, Duration>& deadline) const {
     return recv_until(detail::to_steady_deadline(deadline));
   }
 
@@ -65,7 +65,8 @@ class receiver {
   /// drained, or when `max` is 0. If push_back throws, the message it was
   /// given is destroyed and the exception propagates; the rest stay queued.
   template <class Container>
-  std::size_t recv_many(Container& out, std::size_t max) const {
+  [[nodiscard("how many messages were appended; 0 when the channel is disconnected and drained")]] std::size_t
+  recv_many(Container& out, std::size_t max) const {
     if (max == 0) return 0;
     auto append = [&out](T&& m) { out.push_back(std::move(m)); };
     bool disconnected = false;
@@ -106,17 +107,17 @@ class receiver {
   void close() const { core().close(); }
 
   /// True once the channel is closed or either side is entirely gone.
-  bool is_closed() const { return core().is_closed(); }
+  [[nodiscard]] bool is_closed() const { return core().is_closed(); }
 
   /// Messages buffered now.
-  std::size_t size() const { return core().size(); }
+  [[nodiscard]] std::size_t size() const { return core().size(); }
 
   /// The buffer size given to sync_channel (0 for rendezvous); empty for an
   /// unbounded channel.
-  std::optional<std::size_t> capacity() const { return core().capacity(); }
+  [[nodiscard]] std::optional<std::size_t> capacity() const { return core().capacity(); }
 
-  std::size_t sender_count() const { return core().sender_count(); }
-  std::size_t receiver_count() const { return core().receiver_count(); }
+  [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
+  [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
 
   explicit operator bool() const noexcept { return handle_.valid(); }
 

@@ -158,7 +158,9 @@ class send_arm final : public detail::channel_arm<T> {
   result_type take_result() { return std::move(*result_); }
 
   /// The value, unless this arm sent it (or handed it back in its error).
-  std::optional<T> take_value() { return std::exchange(value_, std::nullopt); }
+  [[nodiscard("the value taken out of the arm")]] std::optional<T> take_value() {
+    return std::exchange(value_, std::nullopt);
+  }
 
   /// An arm without a value (sent already) stays off until it gets one.
   void set_value(T value) { value_.emplace(std::move(value)); }
@@ -319,25 +321,26 @@ std::optional<select_result<Arms...>> select_over(select_order order, bool block
 /// random one wins. Throws std::logic_error if no arm is enabled and there
 /// is no timeout (it would block forever).
 template <class... Arms>
-select_result<Arms...> select(Arms&&... arms) {
+RILL_NODISCARD_RECV select_result<Arms...> select(Arms&&... arms) {
   return *detail::select_over(select_order::random, true, arms...);
 }
 
 /// Like select, with the given order among arms ready at once.
 template <class... Arms>
-select_result<Arms...> select(select_order order, Arms&&... arms) {
+RILL_NODISCARD_RECV select_result<Arms...> select(select_order order, Arms&&... arms) {
   return *detail::select_over(order, true, arms...);
 }
 
 /// Completes one ready arm without blocking (Go's `default`), or returns
 /// std::nullopt when none is ready. A timeout arm is ready once it expired.
 template <class... Arms>
-std::optional<select_result<Arms...>> try_select(Arms&&... arms) {
+RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(Arms&&... arms) {
   return detail::select_over(select_order::random, false, arms...);
 }
 
 template <class... Arms>
-std::optional<select_result<Arms...>> try_select(select_order order, Arms&&... arms) {
+RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(select_order order,
+                                                                      Arms&&... arms) {
   return detail::select_over(order, false, arms...);
 }
 
@@ -400,7 +403,7 @@ class dynamic_select {
   }
 
   /// A send arm's value, unless it was sent (or handed back in an error).
-  std::optional<T> take_value(std::size_t index) {
+  [[nodiscard("the value taken out of the arm")]] std::optional<T> take_value(std::size_t index) {
     entry& e = arms_.at(index);
     if (!e.send) throw std::invalid_argument("rill::dynamic_select::take_value: arm is not a send arm");
     return e.send->take_value();
@@ -410,21 +413,21 @@ class dynamic_select {
 
   /// Blocks until one enabled arm completes; random among ready arms.
   /// Throws std::logic_error if no arm is enabled.
-  selected<T> select() { return *run(nullptr, true); }
+  RILL_NODISCARD_RECV selected<T> select() { return *run(nullptr, true); }
 
   /// Completes a ready arm, or returns std::nullopt.
-  std::optional<selected<T>> try_select() { return run(nullptr, false); }
+  RILL_NODISCARD_RECV std::optional<selected<T>> try_select() { return run(nullptr, false); }
 
   /// Like select(), or std::nullopt once `timeout` passed.
   template <class Rep, class Period>
-  std::optional<selected<T>> select_timeout(const std::chrono::duration<Rep, Period>& timeout) {
+  RILL_NODISCARD_RECV std::optional<selected<T>> select_timeout(const std::chrono::duration<Rep, Period>& timeout) {
     const auto d = detail::deadline_after(timeout);
     return run(&d, true);
   }
 
   /// Like select(), or std::nullopt at `deadline`.
   template <class Clock, class Duration>
-  std::optional<selected<T>> select_deadline(const std::chrono::time_point<Clock, Duration>& deadline) {
+  RILL_NODISCARD_RECV std::optional<selected<T>> select_deadline(const std::chrono::time_point<Clock, Duration>& deadline) {
     const auto d = detail::to_steady_deadline(deadline);
     return run(&d, true);
   }

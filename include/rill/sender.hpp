@@ -38,7 +38,7 @@ class sender {
   /// Sends `value`, blocking while a bounded channel is full (for a
   /// rendezvous channel, until a receiver takes it). Fails only when the
   /// channel is closed or every receiver is gone.
-  expected<void, send_error<T>> send(T value) const {
+  RILL_NODISCARD_SEND expected<void, send_error<T>> send(T value) const {
     const auto r = detail::blocking_send(core(), value, nullptr);
     if (r == detail::op_result::done) return {};
     return unexpected(send_error<T>{std::move(value)});
@@ -47,7 +47,7 @@ class sender {
   /// Sends `value` only if that needs no waiting: fails with errc::full when
   /// a bounded channel has no room (a rendezvous channel: no receiver is
   /// waiting) and with errc::disconnected when closed.
-  expected<void, try_send_error<T>> try_send(T value) const {
+  RILL_NODISCARD_SEND expected<void, try_send_error<T>> try_send(T value) const {
     const auto r = core().send(value, nullptr);
     if (r == detail::op_result::done) return {};
     const errc why = r == detail::op_result::disconnected ? errc::disconnected : errc::full;
@@ -56,14 +56,14 @@ class sender {
 
   /// Like send(), but gives up with errc::timeout after `timeout`.
   template <class Rep, class Period>
-  expected<void, send_timeout_error<T>> send_timeout(T value, const std::chrono::duration<Rep, Period>& timeout) const {
+  RILL_NODISCARD_SEND expected<void, send_timeout_error<T>> send_timeout(T value, const std::chrono::duration<Rep, Period>& timeout) const {
     return send_until(value, detail::deadline_after(timeout));
   }
 
   /// Like send(), but gives up with errc::timeout at `deadline`.
   template <class Clock, class Duration>
-  expected<void, send_timeout_error<T>> send_deadline(T value,
-                                                       const std::chrono::time_point<Clock, Duration>& deadline) const {
+  RILL_NODISCARD_SEND expected<void, send_timeout_error<T>> send_deadline(
+      T value, const std::chrono::time_point<Clock, Duration>& deadline) const {
     return send_until(value, detail::to_steady_deadline(deadline));
   }
 
@@ -96,17 +96,17 @@ class sender {
   void close() const { core().close(); }
 
   /// True once the channel is closed or either side is entirely gone.
-  bool is_closed() const { return core().is_closed(); }
+  [[nodiscard]] bool is_closed() const { return core().is_closed(); }
 
   /// Messages buffered now.
-  std::size_t size() const { return core().size(); }
+  [[nodiscard]] std::size_t size() const { return core().size(); }
 
   /// The buffer size given to sync_channel (0 for rendezvous); empty for an
   /// unbounded channel.
-  std::optional<std::size_t> capacity() const { return core().capacity(); }
+  [[nodiscard]] std::optional<std::size_t> capacity() const { return core().capacity(); }
 
-  std::size_t sender_count() const { return core().sender_count(); }
-  std::size_t receiver_count() const { return core().receiver_count(); }
+  [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
+  [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
 
   /// False for a default-constructed or moved-from handle.
   explicit operator bool() const noexcept { return handle_.valid(); }

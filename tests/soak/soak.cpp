@@ -199,7 +199,7 @@ long consume(std::array<rill::receiver<message>, lanes> rx, failures& f) {
       default: {
         if (!open[lane] || rx[lane].size() == 0) break;  // recv_many blocks when empty
         batch.clear();
-        rx[lane].recv_many(batch, 16);
+        (void)rx[lane].recv_many(batch, 16);
         for (const message& m : batch) t.see(m);
         break;
       }

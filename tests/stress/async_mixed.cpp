@@ -46,7 +46,7 @@ std::string check_order(const std::vector<message>& got, std::vector<int>& count
 TEST_CASE("stress: a receive raced by a timer never loses a message", "[stress][async][cancel]") {
   const auto kind = GENERATE(channel_kind::unbounded, channel_kind::bounded, channel_kind::rendezvous);
   INFO(rill_test::to_string(kind));
-  const int total = 3000 * static_cast<int>(rill_test::stress_scale);
+  constexpr int total = 3000 * static_cast<int>(rill_test::stress_scale);
   auto [tx, rx] = rill_test::make_channel<int>(kind, 4);
   std::vector<int> got;
   int timeouts = 0;
@@ -71,10 +71,10 @@ TEST_CASE("stress: a receive raced by a timer never loses a message", "[stress][
     }
   }, asio::detached);
   rx = {};
-  std::thread producer([total, tx = std::move(tx)] {
+  std::thread producer([tx = std::move(tx)] {
     std::mt19937 rng(3);
     for (int i = 0; i < total; ++i) {
-      tx.send(i);
+      (void)tx.send(i);
       if (std::uniform_int_distribution<int>(0, 15)(rng) == 0) std::this_thread::yield();
     }
   });
@@ -90,7 +90,7 @@ TEST_CASE("stress: thread and coroutine producers and consumers on one channel",
   const auto kind = GENERATE(channel_kind::unbounded, channel_kind::bounded, channel_kind::rendezvous);
   INFO(rill_test::to_string(kind));
   constexpr int thread_producers = 2, coroutine_producers = 2, producers = thread_producers + coroutine_producers;
-  const int per_producer = 2000 * static_cast<int>(rill_test::stress_scale);
+  constexpr int per_producer = 2000 * static_cast<int>(rill_test::stress_scale);
 
   rill_test::scoped_threads threads;
   auto [tx, rx] = rill_test::make_channel<message>(kind, 8);
@@ -98,11 +98,11 @@ TEST_CASE("stress: thread and coroutine producers and consumers on one channel",
   std::vector<message> coroutine_got, thread_got;
 
   for (int p = 0; p < coroutine_producers; ++p)
-    asio::co_spawn(producer_io, [p, per_producer, tx = tx]() -> asio::awaitable<void> {
+    asio::co_spawn(producer_io, [p, tx = tx]() -> asio::awaitable<void> {
       for (int i = 0; i < per_producer; ++i) co_await tx.async_send(message{p, i}, asio::use_awaitable);
     }, asio::detached);
   for (int p = coroutine_producers; p < producers; ++p)
-    threads.spawn([p, per_producer, tx = tx] {
+    threads.spawn([p, tx = tx] {
       for (int i = 0; i < per_producer; ++i) RILL_EXPECT(tx.send(message{p, i}));
     });
   for (int c = 0; c < 2; ++c)  // two coroutine consumers on one io_context run by two threads
@@ -138,18 +138,18 @@ TEST_CASE("stress: thread and coroutine producers and consumers on one channel",
 }
 
 TEST_CASE("stress: coroutines on two io_contexts exchange over a rendezvous channel", "[stress][async]") {
-  const int rounds = 2000 * static_cast<int>(rill_test::stress_scale);
+  constexpr int rounds = 2000 * static_cast<int>(rill_test::stress_scale);
   auto [ping_tx, ping_rx] = rill::sync_channel<int>(0);
   auto [pong_tx, pong_rx] = rill::sync_channel<int>(0);
   asio::io_context a, b;
   int last = -1;
-  asio::co_spawn(a, [rounds, &last, ping_tx = ping_tx, pong_rx = pong_rx]() -> asio::awaitable<void> {
+  asio::co_spawn(a, [&last, ping_tx = ping_tx, pong_rx = pong_rx]() -> asio::awaitable<void> {
     for (int i = 0; i < rounds; ++i) {
       co_await ping_tx.async_send(i, asio::use_awaitable);
       last = co_await pong_rx.async_recv(asio::use_awaitable);
     }
   }, asio::detached);
-  asio::co_spawn(b, [rounds, ping_rx = ping_rx, pong_tx = pong_tx]() -> asio::awaitable<void> {
+  asio::co_spawn(b, [ping_rx = ping_rx, pong_tx = pong_tx]() -> asio::awaitable<void> {
     for (int i = 0; i < rounds; ++i) {
       const int v = co_await ping_rx.async_recv(asio::use_awaitable);
       co_await pong_tx.async_send(v * 2, asio::use_awaitable);
@@ -164,7 +164,7 @@ TEST_CASE("stress: coroutines on two io_contexts exchange over a rendezvous chan
 TEST_CASE("stress: thread selects and coroutine receives share channels", "[stress][async][select]") {
   const auto kind = GENERATE(channel_kind::unbounded, channel_kind::bounded, channel_kind::rendezvous);
   INFO(rill_test::to_string(kind));
-  const int per_channel = 2000 * static_cast<int>(rill_test::stress_scale);
+  constexpr int per_channel = 2000 * static_cast<int>(rill_test::stress_scale);
   auto [tx_a, rx_a] = rill_test::make_channel<int>(kind, 4);
   auto [tx_b, rx_b] = rill_test::make_channel<int>(kind, 4);
   rill_test::scoped_threads threads;
@@ -192,10 +192,10 @@ TEST_CASE("stress: thread selects and coroutine receives share channels", "[stre
         (r.index() == 0 ? open_a : open_b) = false;
     }
   });
-  threads.spawn([per_channel, tx = std::move(tx_a)] {
+  threads.spawn([tx = std::move(tx_a)] {
     for (int i = 0; i < per_channel; ++i) RILL_EXPECT(tx.send(i));
   });
-  threads.spawn([per_channel, tx = std::move(tx_b)] {
+  threads.spawn([tx = std::move(tx_b)] {
     for (int i = 0; i < per_channel; ++i) RILL_EXPECT(tx.send(per_channel + i));
   });
   rx_a = {};

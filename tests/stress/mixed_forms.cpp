@@ -95,7 +95,7 @@ TEST_CASE("stress: mixed forms deliver every message exactly once", "[stress]") 
   const bool close_early = GENERATE(false, true);
   INFO(rill_test::to_string(kind) << (close_early ? ", closed early" : ""));
   constexpr int producers = 3, consumers = 3;
-  const int per_producer = 5000 * static_cast<int>(rill_test::stress_scale);
+  constexpr int per_producer = 5000 * static_cast<int>(rill_test::stress_scale);
 
   rill_test::scoped_threads threads;
   auto [tx, rx] = rill_test::make_channel<message>(kind, 8);
@@ -104,7 +104,7 @@ TEST_CASE("stress: mixed forms deliver every message exactly once", "[stress]") 
   std::vector<std::vector<message>> received(consumers);
 
   for (int p = 0; p < producers; ++p)
-    threads.spawn([p, per_producer, &sent, &progress, tx = tx] {
+    threads.spawn([p, &sent, &progress, tx = tx] {
       std::mt19937 rng(static_cast<unsigned>(100 + p));
       for (int i = 0; i < per_producer; ++i) {
         if (!send_somehow(tx, {p, i}, rng)) break;  // closed: everything after is refused too

@@ -75,7 +75,7 @@ TEST_CASE("async: a thread's send completes a waiting receive on the receive's e
   rx.async_recv(record_into(io, got));
   io.poll();
   CHECK_FALSE(got.done);  // waiting
-  std::thread producer([tx = tx] { tx.send(42); });
+  std::thread producer([tx = tx] { (void)tx.send(42); });
   io.run();  // outstanding work keeps run() going until the receive completes
   producer.join();
   CHECK(got.done);
@@ -100,7 +100,7 @@ TEST_CASE("async: a coroutine waiting on another thread keeps run() going", "[as
   io.poll();
   REQUIRE_FALSE(finished);  // waiting to receive
   std::thread partner([tx = tx, reply_rx = reply_rx] {
-    tx.send(41);
+    (void)tx.send(41);
     CHECK(reply_rx.recv().value() == 42);
   });
   io.run();  // returns only once the coroutine is done
@@ -376,7 +376,7 @@ TEST_CASE("async: destroying the io_context with operations waiting destroys the
   CHECK_FALSE(invoked);
   // The withdrawn send delivered nothing; the channel works on.
   CHECK(rx.try_recv().error() == rill::try_recv_error::empty);
-  std::thread receiver([rx = rx] { rx.recv(); });
+  std::thread receiver([rx = rx] { (void)rx.recv(); });
   CHECK(tx.send(2));
   receiver.join();
 }

@@ -72,7 +72,7 @@ TEST_CASE("async_select: a waiting select is completed by a thread's send", "[as
   rill::async_select(rill::recv(rx1), rill::recv(rx2), record_into(io, out));
   io.poll();
   CHECK_FALSE(out.done);
-  std::thread producer([tx1 = tx1] { tx1.send(5); });  // rendezvous: completes once the select holds it
+  std::thread producer([tx1 = tx1] { (void)tx1.send(5); });  // rendezvous: completes once the select holds it
   io.run();
   producer.join();
   REQUIRE(out.result);
@@ -258,7 +258,7 @@ TEST_CASE("async_select: raced by a timer, no message is lost", "[async_select][
   // Two threads running the io_context: the select's resume and its timer's
   // handler may then run at once.
   const int io_threads = GENERATE(1, 2);
-  const int per_channel = 1500 * static_cast<int>(rill_test::stress_scale);
+  constexpr int per_channel = 1500 * static_cast<int>(rill_test::stress_scale);
   auto [tx1, rx1] = rill::sync_channel<int>(capacity);
   auto [tx2, rx2] = rill::sync_channel<int>(capacity);
   std::vector<int> got;
@@ -303,10 +303,10 @@ TEST_CASE("async_select: raced by a timer, no message is lost", "[async_select][
   rx1 = {};
   rx2 = {};
   rill_test::scoped_threads threads;
-  threads.spawn([per_channel, tx = std::move(tx1)] {
+  threads.spawn([tx = std::move(tx1)] {
     for (int i = 0; i < per_channel; ++i) RILL_EXPECT(tx.send(i));
   });
-  threads.spawn([per_channel, tx = std::move(tx2)] {
+  threads.spawn([tx = std::move(tx2)] {
     for (int i = 0; i < per_channel; ++i) RILL_EXPECT(tx.send(per_channel + i));
   });
   if (io_threads == 2) threads.spawn([&io] { io.run(); });
@@ -351,7 +351,7 @@ TEST_CASE("async_select: timed selects on a two-thread io_context lose nothing",
   // No strand: the select's resume and its timer's handler run on either
   // thread, so their hand-over of the completion is exercised.
   const std::size_t capacity = GENERATE(as<std::size_t>{}, 0u, 4u);
-  const int count = 1500 * static_cast<int>(rill_test::stress_scale);
+  constexpr int count = 1500 * static_cast<int>(rill_test::stress_scale);
   auto [tx, rx] = rill::sync_channel<int>(capacity);
   asio::io_context io;
   std::vector<int> got;
@@ -359,7 +359,7 @@ TEST_CASE("async_select: timed selects on a two-thread io_context lose nothing",
   timed_receiver receiver{io, std::move(rx), got, timeouts};
   receiver.next();
   rill_test::scoped_threads threads;
-  threads.spawn([count, tx = std::move(tx)] {
+  threads.spawn([tx = std::move(tx)] {
     for (int i = 0; i < count; ++i) RILL_EXPECT(tx.send(i));
   });
   threads.spawn([&io] { io.run(); });

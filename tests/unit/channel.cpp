@@ -143,7 +143,7 @@ TEST_CASE("basic_channel: blocking iteration ends when the senders are gone", "[
   const auto kind = GENERATE(all_kinds());
   auto [tx, rx] = make_channel<int>(kind);
   std::thread producer([tx = std::move(tx)] {
-    for (int i = 0; i < 1000; ++i) tx.send(i);
+    for (int i = 0; i < 1000; ++i) (void)tx.send(i);
   });
   int expected = 0;
   for (int& m : rx) CHECK(m == expected++);
@@ -164,7 +164,7 @@ TEST_CASE("basic_channel: try_iter takes what is ready and stops", "[channel]") 
 TEST_CASE("basic_channel: recv_many takes a batch in order", "[channel]") {
   auto [tx, rx] = rill::sync_channel<int>(4);
   std::thread producer([tx = std::move(tx)] {
-    for (int i = 0; i < 100; ++i) tx.send(i);
+    for (int i = 0; i < 100; ++i) (void)tx.send(i);
   });
   std::vector<int> got;
   while (std::size_t n = rx.recv_many(got, 7)) CHECK(n <= 7);
@@ -183,7 +183,7 @@ TEST_CASE("basic_channel: move-only and non-default-constructible messages", "[c
   };
   const auto kind = GENERATE(all_kinds());
   auto [tx, rx] = make_channel<no_default>(kind);
-  std::thread producer([tx = std::move(tx)] { tx.send(no_default(5)); });
+  std::thread producer([tx = std::move(tx)] { (void)tx.send(no_default(5)); });
   CHECK(rx.recv()->value == 5);
   producer.join();
   auto [ptx, prx] = rill::channel<std::unique_ptr<int>>();
@@ -198,7 +198,7 @@ TEST_CASE("basic_channel: per-sender order holds with many senders and receivers
   std::vector<std::thread> threads;
   for (int p = 0; p < producers; ++p)
     threads.emplace_back([p, tx = tx] {
-      for (int i = 0; i < per_producer; ++i) tx.send({p, i});
+      for (int i = 0; i < per_producer; ++i) (void)tx.send({p, i});
     });
   tx = {};
   std::vector<std::vector<std::pair<int, int>>> received(consumers);

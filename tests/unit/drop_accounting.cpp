@@ -58,7 +58,7 @@ TEST_CASE("drop_accounting: a rendezvous hand-off destroys each message once", "
   tracked::counters counts;
   auto [tx, rx] = rill::sync_channel<tracked>(0);
   std::thread producer([&counts, tx = std::move(tx)] {
-    for (int i = 0; i < 100; ++i) tx.send(tracked(counts, i));
+    for (int i = 0; i < 100; ++i) (void)tx.send(tracked(counts, i));
   });
   int expected = 0;
   for (tracked& m : rx) CHECK(m.payload == expected++);

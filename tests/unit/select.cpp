@@ -128,7 +128,7 @@ TEST_CASE("select: a blocked select wakes for a message sent later", "[select]")
   auto [tx2, rx2] = rill::sync_channel<int>(0);
   std::thread later([tx2 = tx2] {
     std::this_thread::sleep_for(5ms);  // makes it likely, not required, that select blocks first
-    tx2.send(7);
+    (void)tx2.send(7);
   });
   auto r = rill::select(rill::recv(rx1), rill::recv(rx2));
   later.join();
@@ -172,7 +172,7 @@ TEST_CASE("select: no enabled arm and no timeout is reported, not a hang", "[sel
 TEST_CASE("select: the same channel in several arms", "[select]") {
   // Go's TestSelectDuplicateChannel: one message, two arms on the channel.
   auto [tx, rx] = rill::sync_channel<int>(0);
-  std::thread producer([tx = tx] { tx.send(1); });
+  std::thread producer([tx = tx] { (void)tx.send(1); });
   auto r = rill::select(rill::recv(rx), rill::recv(rx), rill::timeout(10s));
   producer.join();
   REQUIRE(r.index() < 2);
@@ -212,7 +212,7 @@ TEST_CASE("select: stress: selects on both ends deliver every message exactly on
   // crossbeam's select_both: senders select over send arms of four shared
   // channels, receivers over receive arms of the same four.
   constexpr int channels = 4, senders = 3, receivers = 3;
-  const int per_sender = 2000 * static_cast<int>(rill_test::stress_scale);
+  constexpr int per_sender = 2000 * static_cast<int>(rill_test::stress_scale);
   const std::size_t capacity = GENERATE(as<std::size_t>{}, 0u, 1u, 16u);
   std::vector<rill::sender<int>> tx;
   std::vector<rill::receiver<int>> rx;
@@ -224,7 +224,7 @@ TEST_CASE("select: stress: selects on both ends deliver every message exactly on
   rill_test::scoped_threads threads;
   std::vector<std::vector<int>> got(receivers);
   for (int s = 0; s < senders; ++s)
-    threads.spawn([s, per_sender, tx] {
+    threads.spawn([s, tx] {
       for (int i = 0; i < per_sender; ++i) {
         const int v = s * per_sender + i;
         auto r = rill::select(rill::send(tx[0], v), rill::send(tx[1], v), rill::send(tx[2], v), rill::send(tx[3], v));
@@ -309,13 +309,13 @@ TEST_CASE("dynamic_select: send arms keep or give up their values", "[select][dy
 
 TEST_CASE("dynamic_select: many channels served by one thread", "[select][dynamic][stress]") {
   constexpr int channels = 8;
-  const int per_channel = 500 * static_cast<int>(rill_test::stress_scale);
+  constexpr int per_channel = 500 * static_cast<int>(rill_test::stress_scale);
   rill::dynamic_select<int> sel;
   rill_test::scoped_threads threads;
   for (int c = 0; c < channels; ++c) {
     auto [t, r] = rill::sync_channel<int>(static_cast<std::size_t>(c % 3));
     sel.add(r);
-    threads.spawn([c, per_channel, t = std::move(t)] {
+    threads.spawn([c, t = std::move(t)] {
       for (int i = 0; i < per_channel; ++i) RILL_EXPECT(t.send(c * per_channel + i));
     });
   }
@@ -341,7 +341,7 @@ TEST_CASE("dynamic_select: many channels served by one thread", "[select][dynami
 TEST_CASE("select: a non-blocking select racing a blocking one takes each message once", "[select][stress]") {
   // Go's TestNonblockSelectRace: one message in a buffered channel, a
   // try_select and a select race for it; exactly one gets it, every time.
-  const int rounds = 2000 * static_cast<int>(rill_test::stress_scale);
+  constexpr int rounds = 2000 * static_cast<int>(rill_test::stress_scale);
   auto [tx, rx] = rill::sync_channel<int>(1);
   auto [done_tx, done_rx] = rill::channel<bool>();
   rill_test::scoped_threads threads;
@@ -350,7 +350,7 @@ TEST_CASE("select: a non-blocking select racing a blocking one takes each messag
     REQUIRE(tx.send(1));
     threads.spawn([rx = rx, done_tx = done_tx] {
       auto r = rill::try_select(rill::recv(rx));
-      done_tx.send(r.has_value());
+      (void)done_tx.send(r.has_value());
     });
     auto r = rill::select(rill::recv(rx), rill::timeout(std::chrono::milliseconds(0)));
     const bool mine = r.index() == 0;

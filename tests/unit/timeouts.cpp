@@ -57,7 +57,7 @@ TEST_CASE("timeouts: zero, negative and past deadlines do not block", "[timeouts
 
 TEST_CASE("timeouts: a huge timeout does not overflow into the past", "[timeouts]") {
   auto [tx, rx] = rill::channel<int>();
-  std::thread producer([tx = std::move(tx)] { tx.send(3); });
+  std::thread producer([tx = std::move(tx)] { (void)tx.send(3); });
   CHECK(rx.recv_timeout(std::chrono::hours::max()).value() == 3);
   CHECK(rx.recv_timeout(std::chrono::nanoseconds::max()).error() == rill::recv_timeout_error::disconnected);
   producer.join();
@@ -65,7 +65,7 @@ TEST_CASE("timeouts: a huge timeout does not overflow into the past", "[timeouts
 
 TEST_CASE("timeouts: a message arriving before the deadline is received", "[timeouts]") {
   auto [tx, rx] = rill::sync_channel<int>(0);
-  std::thread producer([tx = std::move(tx)] { tx.send_timeout(5, 10s); });
+  std::thread producer([tx = std::move(tx)] { (void)tx.send_timeout(5, 10s); });
   CHECK(rx.recv_timeout(10s).value() == 5);
   producer.join();
 }
