@@ -66,6 +66,12 @@ class async_select_operation final
   static constexpr bool timed = arm_count != sizeof...(Arms);
   static_assert(arm_count > 0, "rill::async_select needs at least one rill::recv or rill::send arm; "
                                "to wait for a time alone, use an asio::steady_timer");
+  /// One destination per channel arm, for the alternative of its position.
+  template <std::size_t... K>
+  static auto position_sequence(std::index_sequence<K...>) -> std::index_sequence<positions[K]...>;
+  using destinations =
+      typename destinations_for<select_result<Arms...>,
+                                decltype(position_sequence(std::make_index_sequence<arm_count>{}))>::type;
 
  public:
   template <class H>
@@ -74,8 +80,13 @@ class async_select_operation final
   }
 
   async_select_operation(const typename base::allocator_type& alloc, Handler handler, Arms&&... arms)
-      : base(alloc, std::move(handler)), arms_(keep_channel_arms(arms...)) {
+      : base(alloc, std::move(handler)), arms_(keep_channel_arms(arms...)), result_(placeholder_result<Arms...>()) {
     std::apply([this](auto&... a) { engine_arms_ = {static_cast<select_arm*>(&a)...}; }, arms_);
+    // A receive arm's message goes straight into result_, which moves into
+    // the handler's argument when the select completes.
+    [this]<std::size_t... K>(std::index_sequence<K...>) {
+      (direct_arm(std::get<K>(arms_), result_, std::get<K>(destinations_)), ...);
+    }(std::make_index_sequence<arm_count>{});
     this->disarm();  // not queued: an early cancellation must not think it withdrew us
     // Made before listen() registers us: the timer's service then predates
     // our registry, so a context shutting down withdraws us before it drops
@@ -175,11 +186,11 @@ class async_select_operation final
   }
 
   void conclude_with(std::size_t winner) {
-    auto result = with_index(winner, std::make_index_sequence<arm_count>{}, [&](auto i) {
+    with_index(winner, std::make_index_sequence<arm_count>{}, [&](auto i) {
       constexpr std::size_t arm = decltype(i)::value;
-      return select_result<Arms...>(std::in_place_index<positions[arm]>, std::get<arm>(arms_).take_result());
+      record_winner<positions[arm]>(std::get<arm>(arms_), result_);
     });
-    conclude({}, std::move(result));
+    conclude({}, completion_value(std::move(result_)));
   }
 
   /// Withdrawn by a cancellation: the slot's, or the timer's expiry.
@@ -256,6 +267,8 @@ class async_select_operation final
   std::atomic<bool> timed_out_{false};
   std::atomic<int> parts_{2};  ///< the select and the timer's wait
   std::optional<std::pair<std::error_code, completion_value>> outcome_;
+  select_result<Arms...> result_;  ///< the winner's outcome; a receive arm's message lands here
+  destinations destinations_;      ///< where each receive arm's slot points: into result_
 };
 
 /// The initiation: out of line, its arms taken by reference and moved into

@@ -5,6 +5,7 @@
 #include <rill/detail/awaitable_ops.hpp>
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
+#include <rill/detail/receive_result.hpp>
 #include <rill/error.hpp>
 
 #include <asio/async_result.hpp>
@@ -33,18 +34,20 @@ class receiver {
   /// Blocks until a message arrives. Fails only when the channel is closed
   /// (or every sender is gone) and nothing is left buffered.
   RILL_NODISCARD_RECV expected<T, recv_error> recv() const {
-    std::optional<T> out;
-    if (detail::blocking_recv(core(), out, nullptr) == detail::op_result::done) return std::move(*out);
-    return unexpected(recv_error{});
+    return detail::receive_result<T>(recv_error{}, [this](auto& destination) {
+      (void)detail::blocking_recv(core(), destination, nullptr);
+      return recv_error{};
+    });
   }
 
   /// Takes a message only if one is ready: errc::empty if none is,
   /// errc::disconnected if none ever will be.
   RILL_NODISCARD_RECV expected<T, try_recv_error> try_recv() const {
-    std::optional<T> out;
-    const auto r = core().recv([&out](T&& m) { out.emplace(std::move(m)); }, nullptr, nullptr);
-    if (r == detail::op_result::done) return std::move(*out);
-    return unexpected(r == detail::op_result::disconnected ? try_recv_error::disconnected : try_recv_error::empty);
+    return detail::receive_result<T>(try_recv_error::empty, [this](auto& destination) {
+      return core().recv(detail::receive_slot<T>::into(destination), nullptr, {}) == detail::op_result::disconnected
+                 ? try_recv_error::disconnected
+                 : try_recv_error::empty;
+    });
   }
 
   /// Like recv(), but gives up with errc::timeout after `timeout`.
@@ -62,19 +65,20 @@ class receiver {
   /// Blocks until at least one message is ready, then appends up to `max`
   /// messages to `out` (anything with push_back(T&&)) under one lock. Returns
   /// how many were appended: 0 only when the channel is disconnected and
-  /// drained, or when `max` is 0. If push_back throws, the message it was
-  /// given is destroyed and the exception propagates; the rest stay queued.
+  /// drained, or when `max` is 0. Each message moves straight from the
+  /// channel into push_back; if push_back throws (and leaves `out` as it
+  /// was, as std::vector does), that message stays in the channel, with the
+  /// rest, and the exception propagates.
   template <class Container>
   [[nodiscard("how many messages were appended; 0 when the channel is disconnected and drained")]] std::size_t
   recv_many(Container& out, std::size_t max) const {
     if (max == 0) return 0;
-    auto append = [&out](T&& m) { out.push_back(std::move(m)); };
+    detail::appender<Container> destination{out};
+    const auto append = detail::receive_slot<T>::into(destination);
     bool disconnected = false;
     std::size_t taken = core().recv_batch(append, max, disconnected);
     if (taken != 0 || disconnected) return taken;
-    auto first = recv();
-    if (!first) return 0;
-    out.push_back(std::move(*first));
+    if (detail::blocking_recv(core(), destination, nullptr) != detail::op_result::done) return 0;
     bool ignored = false;
     return 1 + core().recv_batch(append, max - 1, ignored);
   }
@@ -153,13 +157,13 @@ class receiver {
     friend class receiver;
     explicit iterator(const receiver* rx, bool blocking) : rx_(rx), blocking_(blocking) { advance(); }
 
+    /// The next message moves straight into `current_`.
     void advance() {
       current_.reset();
-      if (blocking_) {
-        if (auto m = rx_->recv()) current_.emplace(std::move(*m));
-      } else {
-        if (auto m = rx_->try_recv()) current_.emplace(std::move(*m));
-      }
+      if (blocking_)
+        (void)detail::blocking_recv(rx_->core(), current_, nullptr);
+      else
+        (void)rx_->core().recv(detail::receive_slot<T>::into(current_), nullptr, {});
     }
 
     const receiver* rx_ = nullptr;
@@ -195,11 +199,11 @@ class receiver {
   detail::channel_core<T>& core() const { return handle_.checked(); }
 
   expected<T, recv_timeout_error> recv_until(detail::steady_deadline deadline) const {
-    std::optional<T> out;
-    const auto r = detail::blocking_recv(core(), out, &deadline);
-    if (r == detail::op_result::done) return std::move(*out);
-    return unexpected(r == detail::op_result::disconnected ? recv_timeout_error::disconnected
-                                                           : recv_timeout_error::timeout);
+    return detail::receive_result<T>(recv_timeout_error::timeout, [&](auto& destination) {
+      return detail::blocking_recv(core(), destination, &deadline) == detail::op_result::disconnected
+                 ? recv_timeout_error::disconnected
+                 : recv_timeout_error::timeout;
+    });
   }
 
   detail::core_handle<T, detail::channel_side::receive> handle_;

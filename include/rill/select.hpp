@@ -77,6 +77,10 @@ class channel_arm : public select_arm {
 
 /// A receive arm: wins with the next message, or with recv_error once the
 /// channel is closed and drained. The receiver must outlive the select.
+///
+/// Its message moves once, from the channel straight into the result the
+/// select returns (`destination`, set by the select before it runs), so a
+/// move that throws leaves the message in the channel or with its sender.
 template <class T>
 class recv_arm final : public detail::channel_arm<T> {
   using base = detail::channel_arm<T>;
@@ -92,18 +96,26 @@ class recv_arm final : public detail::channel_arm<T> {
   recv_arm(recv_arm&&) = default;
   recv_arm& operator=(recv_arm&&) = delete;
 
-  result_type take_result() { return std::move(*result_); }
+  /// Where the message goes when this arm wins; set before every run.
+  void set_destination(detail::receive_slot<T> destination) noexcept { destination_ = destination; }
+
+  /// After this arm won: true if it won with recv_error (nothing was put
+  /// in the destination), false if with a message (it is there).
+  bool won_disconnected() const noexcept { return disconnected_; }
+
+  /// What a select's result holds before any arm won; never returned.
+  static result_type placeholder() noexcept { return result_type(tl::unexpect, recv_error{}); }
 
  private:
   detail::futex_mutex* mutex() const noexcept override { return enabled_ ? &core_->mutex() : nullptr; }
 
   bool poll_locked(detail::completion_list& wake) override {
-    auto sink = [this](T&& m) { result_.emplace(std::move(m)); };
-    switch (core_->try_recv_locked(sink, wake)) {
+    switch (core_->try_recv_locked(destination_, wake)) {
       case detail::op_result::done:
+        disconnected_ = false;
         return true;
       case detail::op_result::disconnected:
-        result_.emplace(unexpected(recv_error{}));
+        disconnected_ = true;
         return true;
       default:
         return false;
@@ -114,7 +126,7 @@ class recv_arm final : public detail::channel_arm<T> {
                       bool notify_only) noexcept override {
     auto& w = this->fresh_waiter(token, index);
     w.notify_only = notify_only;
-    core_->enqueue_receiver_locked(w, notify_only ? nullptr : &slot_);
+    core_->enqueue_receiver_locked(w, notify_only ? detail::receive_slot<T>() : destination_);
   }
 
   bool sends() const noexcept override { return false; }
@@ -122,20 +134,19 @@ class recv_arm final : public detail::channel_arm<T> {
 
   bool finish_claimed() override {
     switch (waiter_.status) {
-      case detail::wait_status::done:
-        result_.emplace(std::move(*slot_));
-        slot_.reset();
+      case detail::wait_status::done:  // the partner filled the destination
+        disconnected_ = false;
         return true;
       case detail::wait_status::disconnected:
-        result_.emplace(unexpected(recv_error{}));
+        disconnected_ = true;
         return true;
       default:  // retry: nothing was handed over
         return false;
     }
   }
 
-  std::optional<result_type> result_;
-  std::optional<T> slot_;
+  detail::receive_slot<T> destination_;
+  bool disconnected_ = false;
 };
 
 /// A send arm: wins once the value is sent, or with send_error (holding the
@@ -156,6 +167,9 @@ class send_arm final : public detail::channel_arm<T> {
   send_arm& operator=(send_arm&&) = delete;
 
   result_type take_result() { return std::move(*result_); }
+
+  /// What a select's result holds before any arm won; never returned.
+  static result_type placeholder() noexcept { return result_type(); }
 
   /// The value, unless this arm sent it (or handed it back in its error).
   [[nodiscard("the value taken out of the arm")]] std::optional<T> take_value() {
@@ -224,6 +238,7 @@ class timeout_arm {
   explicit timeout_arm(detail::steady_deadline deadline) noexcept : deadline_(deadline) {}
   detail::steady_deadline deadline() const noexcept { return deadline_; }
   timed_out take_result() const noexcept { return {}; }
+  static timed_out placeholder() noexcept { return {}; }
 
  private:
   detail::steady_deadline deadline_;
@@ -264,25 +279,81 @@ template <class Arm>
 inline constexpr bool is_channel_arm = std::is_base_of_v<select_arm, std::remove_cvref_t<Arm>>;
 
 template <class Arm>
+inline constexpr bool is_recv_arm = false;
+template <class T>
+inline constexpr bool is_recv_arm<recv_arm<T>> = true;
+
+template <class Arm>
 inline constexpr bool is_select_arm = is_channel_arm<Arm> || std::is_same_v<std::remove_cvref_t<Arm>, timeout_arm>;
 
 /// Calls f(std::integral_constant<std::size_t, I>) for the runtime index i.
 template <class F, std::size_t... I>
-auto with_index(std::size_t i, std::index_sequence<I...>, F&& f) {
-  using result = decltype(f(std::integral_constant<std::size_t, 0>{}));
-  std::optional<result> out;
-  ((i == I ? (void)out.emplace(f(std::integral_constant<std::size_t, I>{})) : void()), ...);
-  return std::move(*out);
+void with_index(std::size_t i, std::index_sequence<I...>, F&& f) {
+  ((i == I ? f(std::integral_constant<std::size_t, I>{}) : void()), ...);
 }
 
-/// Runs a select over a fixed list of arms; empty when not `blocking` and
-/// nothing was ready.
-template <class... Arms>
-std::optional<select_result<Arms...>> select_over(select_order order, bool blocking, Arms&... arms) {
+/// A select's result before any arm won: the first arm's placeholder,
+/// which holds no message, so building it moves none.
+template <class First, class... Rest>
+select_result<First, Rest...> placeholder_result() noexcept {
+  return select_result<First, Rest...>(std::in_place_index<0>, std::remove_cvref_t<First>::placeholder());
+}
+
+/// Where a receive arm that sits at `Position` among a select's arms puts
+/// its message: that alternative of the select's result, built in place.
+/// If the move throws, the variant is left valueless and the select throws;
+/// the message stays in the channel or with its sender.
+template <class Result, std::size_t Position>
+struct alternative_destination {
+  Result* result = nullptr;
+
+  template <class M>
+  void emplace(M&& message) {
+    result->template emplace<Position>(tl::in_place, std::forward<M>(message));
+  }
+};
+
+/// One destination per arm of a select (used by its receive arms only).
+template <class Result, class Positions>
+struct destinations_for;
+template <class Result, std::size_t... Position>
+struct destinations_for<Result, std::index_sequence<Position...>> {
+  using type = std::tuple<alternative_destination<Result, Position>...>;
+};
+
+/// Points a receive arm at its alternative of `result`.
+template <class Arm, class Result, std::size_t Position>
+void direct_arm(Arm& arm, Result& result, alternative_destination<Result, Position>& destination) noexcept {
+  if constexpr (is_recv_arm<std::remove_cvref_t<Arm>>) {
+    destination.result = &result;
+    arm.set_destination(receive_slot<typename std::remove_cvref_t<Arm>::result_type::value_type>::into(destination));
+  }
+}
+
+/// Records the outcome of the arm that won, as alternative `Position` of
+/// `result`. A receive arm's message is there already.
+template <std::size_t Position, class Arm, class Result>
+void record_winner(Arm& arm, Result& result) {
+  if constexpr (is_recv_arm<std::remove_cvref_t<Arm>>) {
+    if (arm.won_disconnected()) result.template emplace<Position>(tl::unexpect, recv_error{});
+  } else {
+    result.template emplace<Position>(arm.take_result());
+  }
+}
+
+/// Runs a select over a fixed list of arms, leaving the winner's outcome in
+/// `result`; false when not `blocking` and nothing was ready.
+template <class Result, class... Arms>
+bool select_over(Result& result, select_order order, bool blocking, Arms&... arms) {
   static_assert(sizeof...(Arms) > 0, "rill::select needs at least one arm");
   static_assert((is_select_arm<Arms> && ...),
                 "rill::select takes arms: rill::recv(rx), rill::send(tx, v), rill::timeout(d), rill::deadline(t)");
   constexpr std::size_t channel_arms = (std::size_t{is_channel_arm<Arms>} + ...);
+
+  typename destinations_for<Result, std::index_sequence_for<Arms...>>::type destinations;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (direct_arm(arms, result, std::get<I>(destinations)), ...);
+  }(std::index_sequence_for<Arms...>{});
 
   // The channel arms for the engine, and where each sits in the argument list.
   std::array<select_arm*, channel_arms> engine_arms{};
@@ -306,42 +377,50 @@ std::optional<select_result<Arms...>> select_over(select_order order, bool block
   std::array<futex_mutex*, channel_arms> lock_scratch{};
   const std::size_t won = run_select(engine_arms, order_scratch, lock_scratch, order,
                                      earliest ? &*earliest : nullptr, blocking);
-  if (won == select_would_block) return std::nullopt;
+  if (won == select_would_block) return false;
   const std::size_t winner = won == select_timed_out ? earliest_position : position[won];
   auto all = std::forward_as_tuple(arms...);
-  return with_index(winner, std::index_sequence_for<Arms...>{}, [&](auto i) {
+  with_index(winner, std::index_sequence_for<Arms...>{}, [&](auto i) {
     constexpr std::size_t arm = decltype(i)::value;
-    return select_result<Arms...>(std::in_place_index<arm>, std::get<arm>(all).take_result());
+    record_winner<arm>(std::get<arm>(all), result);
   });
+  return true;
 }
 
 }  // namespace detail
+
+// The select forms return a result built in place (a named return value,
+// as in receiver.hpp): a received message moves once, from the channel into
+// the object returned.
 
 /// Blocks until exactly one arm completes; among arms ready at once a
 /// random one wins. Throws std::logic_error if no arm is enabled and there
 /// is no timeout (it would block forever).
 template <class... Arms>
-RILL_NODISCARD_RECV select_result<Arms...> select(Arms&&... arms) {
-  return *detail::select_over(select_order::random, true, arms...);
+RILL_NODISCARD_RECV select_result<Arms...> select(select_order order, Arms&&... arms) {
+  select_result<Arms...> result = detail::placeholder_result<Arms...>();
+  (void)detail::select_over(result, order, true, arms...);
+  return result;
 }
 
 /// Like select, with the given order among arms ready at once.
 template <class... Arms>
-RILL_NODISCARD_RECV select_result<Arms...> select(select_order order, Arms&&... arms) {
-  return *detail::select_over(order, true, arms...);
+RILL_NODISCARD_RECV select_result<Arms...> select(Arms&&... arms) {
+  return rill::select(select_order::random, std::forward<Arms>(arms)...);
 }
 
 /// Completes one ready arm without blocking (Go's `default`), or returns
 /// std::nullopt when none is ready. A timeout arm is ready once it expired.
 template <class... Arms>
-RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(Arms&&... arms) {
-  return detail::select_over(select_order::random, false, arms...);
+RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(select_order order, Arms&&... arms) {
+  std::optional<select_result<Arms...>> result(std::in_place, detail::placeholder_result<Arms...>());
+  if (!detail::select_over(*result, order, false, arms...)) result.reset();
+  return result;
 }
 
 template <class... Arms>
-RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(select_order order,
-                                                                      Arms&&... arms) {
-  return detail::select_over(order, false, arms...);
+RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(Arms&&... arms) {
+  return rill::try_select(select_order::random, std::forward<Arms>(arms)...);
 }
 
 }  // namespace rill
@@ -372,15 +451,16 @@ class dynamic_select {
  public:
   /// Adds a receive arm; returns its index.
   std::size_t add(const receiver<T>& rx) {
-    entry e{rx, {}, nullptr, nullptr};
+    entry e{rx, {}, nullptr, nullptr, nullptr};
     e.recv = std::make_unique<recv_arm<T>>(e.rx, true);
+    e.into = std::make_unique<destination>();
     detail::select_arm* engine_arm = e.recv.get();
     return push(std::move(e), engine_arm);
   }
 
   /// Adds a send arm for `value`; returns its index.
   std::size_t add(const sender<T>& tx, T value) {
-    entry e{{}, tx, nullptr, nullptr};
+    entry e{{}, tx, nullptr, nullptr, nullptr};
     e.send = std::make_unique<send_arm<T>>(e.tx, std::move(value), true);
     detail::select_arm* engine_arm = e.send.get();
     return push(std::move(e), engine_arm);
@@ -411,37 +491,52 @@ class dynamic_select {
 
   std::size_t size() const noexcept { return arms_.size(); }
 
+  // Like the other select forms, these build their result in place: a
+  // received message moves once, from the channel into the object returned.
+
   /// Blocks until one enabled arm completes; random among ready arms.
   /// Throws std::logic_error if no arm is enabled.
-  RILL_NODISCARD_RECV selected<T> select() { return *run(nullptr, true); }
+  RILL_NODISCARD_RECV selected<T> select() {
+    selected<T> result = placeholder();
+    (void)run(result, nullptr, true);
+    return result;
+  }
 
   /// Completes a ready arm, or returns std::nullopt.
-  RILL_NODISCARD_RECV std::optional<selected<T>> try_select() { return run(nullptr, false); }
+  RILL_NODISCARD_RECV std::optional<selected<T>> try_select() { return run_optional(nullptr, false); }
 
   /// Like select(), or std::nullopt once `timeout` passed.
   template <class Rep, class Period>
   RILL_NODISCARD_RECV std::optional<selected<T>> select_timeout(const std::chrono::duration<Rep, Period>& timeout) {
     const auto d = detail::deadline_after(timeout);
-    return run(&d, true);
+    return run_optional(&d, true);
   }
 
   /// Like select(), or std::nullopt at `deadline`.
   template <class Clock, class Duration>
   RILL_NODISCARD_RECV std::optional<selected<T>> select_deadline(const std::chrono::time_point<Clock, Duration>& deadline) {
     const auto d = detail::to_steady_deadline(deadline);
-    return run(&d, true);
+    return run_optional(&d, true);
   }
 
   /// select_order::biased makes the first ready arm in index order win.
   void set_order(select_order order) noexcept { order_ = order; }
 
  private:
+  /// Where a receive arm puts its message: the result of the current run.
+  using destination = detail::alternative_destination<decltype(selected<T>::result), 0>;
+
   struct entry {
     receiver<T> rx;  // the select's own copy of the handle its arm uses
     sender<T> tx;
     std::unique_ptr<recv_arm<T>> recv;
     std::unique_ptr<send_arm<T>> send;
+    std::unique_ptr<destination> into;  ///< a receive arm's; at a fixed address for its slot
   };
+
+  static selected<T> placeholder() noexcept {
+    return selected<T>{0, decltype(selected<T>::result)(std::in_place_index<0>, recv_arm<T>::placeholder())};
+  }
 
   std::size_t push(entry e, detail::select_arm* arm) {
     arms_.push_back(std::move(e));
@@ -451,13 +546,29 @@ class dynamic_select {
     return arms_.size() - 1;
   }
 
-  std::optional<selected<T>> run(const detail::steady_deadline* deadline, bool blocking) {
+  std::optional<selected<T>> run_optional(const detail::steady_deadline* deadline, bool blocking) {
+    std::optional<selected<T>> result(std::in_place, placeholder());
+    if (!run(*result, deadline, blocking)) result.reset();
+    return result;
+  }
+
+  /// One select into `result`; false if it timed out or nothing was ready.
+  bool run(selected<T>& result, const detail::steady_deadline* deadline, bool blocking) {
+    for (entry& e : arms_) {
+      if (!e.recv) continue;
+      e.into->result = &result.result;
+      e.recv->set_destination(detail::receive_slot<T>::into(*e.into));
+    }
     const std::size_t won =
         detail::run_select(engine_arms_, order_scratch_, lock_scratch_, order_, deadline, blocking);
-    if (won == detail::select_would_block || won == detail::select_timed_out) return std::nullopt;
+    if (won == detail::select_would_block || won == detail::select_timed_out) return false;
     entry& e = arms_[won];
-    if (e.send) return selected<T>{won, decltype(selected<T>::result)(std::in_place_index<1>, e.send->take_result())};
-    return selected<T>{won, decltype(selected<T>::result)(std::in_place_index<0>, e.recv->take_result())};
+    result.index = won;
+    if (e.send)
+      result.result.template emplace<1>(e.send->take_result());
+    else if (e.recv->won_disconnected())
+      result.result.template emplace<0>(tl::unexpect, recv_error{});
+    return true;
   }
 
   std::vector<entry> arms_;

@@ -124,13 +124,9 @@ class ledger {
   /// Empty when every message ended exactly once, in a way that agrees with
   /// what its send reported; else the first problems, one a line. Call once
   /// every message is gone.
-  ///
-  /// `tolerated_losses` sent messages may be destroyed unreceived while a
-  /// receiver remained without a report: for runs where receives may throw
-  /// after the message has left the channel (see faults.cpp).
-  std::string verify(std::size_t tolerated_losses = 0) const {
+  std::string verify() const {
     std::string problems;
-    std::size_t count = 0, losses = 0;
+    std::size_t count = 0;
     auto problem = [&](std::size_t id, const entry& e, const char* what) {
       if (++count <= 10)
         problems += fmt::format("message {}: {} (received {}, returned {}, destroyed {}, sent {})\n", id, what,
@@ -151,7 +147,7 @@ class ledger {
         problem(id, e, "ended more than once (duplicated)");
       else if (sent && returned != 0)
         problem(id, e, "reported sent, but handed back");
-      else if (sent && destroyed != 0 && !discards && ++losses > tolerated_losses)
+      else if (sent && destroyed != 0 && !discards)
         problem(id, e, "reported sent, destroyed unreceived while a receiver remained");
       else if (!sent && !doubt && received != 0)
         problem(id, e, "received, but its send did not report success");

@@ -37,9 +37,10 @@ struct core_owner {
   channel_core<T>* core;
 };
 
+/// A receive that stores its message in `out`, as sink and as slot.
 template <class T>
-auto store_into(std::optional<T>& out) {
-  return [&out](T&& m) { out.emplace(std::move(m)); };
+rill::detail::receive_slot<T> store_into(std::optional<T>& out) {
+  return rill::detail::receive_slot<T>::into(out);
 }
 
 /// A waiter node for queueing an operation by hand, with its own token.
@@ -55,7 +56,7 @@ struct recorded_waiter {
 template <class T>
 struct queued_receive : recorded_waiter<T> {
   explicit queued_receive(channel_core<T>& core) {
-    REQUIRE(core.recv(store_into(slot), &this->w, &slot) == op_result::queued);
+    REQUIRE(core.recv(store_into(slot), &this->w, store_into(slot)) == op_result::queued);
   }
   std::optional<T> slot;
 };
@@ -90,7 +91,7 @@ TEST_CASE("channel_core: a claimed waiter cannot be aborted", "[core]") {
   int value = 7;
   REQUIRE(owner.core->send(value, &s.w) == op_result::queued);
   std::optional<int> out;
-  REQUIRE(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::done);
+  REQUIRE(owner.core->recv(store_into(out), nullptr, {}) == op_result::done);
   CHECK(out == 7);
   CHECK_FALSE(owner.core->abort(s.w));  // the partner won: the owner must await completion
   CHECK(s.token.completions == 1);
@@ -105,8 +106,8 @@ TEST_CASE("channel_core: stale arms of a token claimed elsewhere are skipped", "
   first.token = second.token = &token;
   second.arm = 1;
   std::optional<int> slot1, slot2;
-  REQUIRE(owner.core->recv(store_into(slot1), &first, &slot1) == op_result::queued);
-  REQUIRE(owner.core->recv(store_into(slot2), &second, &slot2) == op_result::queued);
+  REQUIRE(owner.core->recv(store_into(slot1), &first, store_into(slot1)) == op_result::queued);
+  REQUIRE(owner.core->recv(store_into(slot2), &second, store_into(slot2)) == op_result::queued);
   int a = 1, b = 2;
   REQUIRE(owner.core->send(a, nullptr) == op_result::done);
   REQUIRE(owner.core->send(b, nullptr) == op_result::done);
@@ -128,7 +129,7 @@ TEST_CASE("channel_core: close completes every waiter with disconnected", "[core
   CHECK(value == 3);
   CHECK(s.token.completions == 1);
   std::optional<int> slot;
-  CHECK(owner.core->recv(store_into(slot), &r.w, &slot) == op_result::disconnected);
+  CHECK(owner.core->recv(store_into(slot), &r.w, store_into(slot)) == op_result::disconnected);
   CHECK(r.token.completions == 0);
 }
 
@@ -154,7 +155,7 @@ TEST_CASE("channel_core: a throwing refill from a queued sender asks it to retry
   REQUIRE(owner.core->send(second, &s.w) == op_result::queued);
   std::optional<throwing_move> out;
   throwing_move::moves_until_throw = 1;  // taking the front works, the refill throws
-  REQUIRE(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::done);
+  REQUIRE(owner.core->recv(store_into(out), nullptr, {}) == op_result::done);
   CHECK(out->payload == 1);  // our receive succeeded and reports no error
   CHECK(s.w.status == wait_status::retry);
   CHECK(second.payload == 2);  // the sender keeps its value and tries again
@@ -216,7 +217,7 @@ TEST_CASE("channel_core: a receiver queued behind a notified one gets the oldest
   REQUIRE(owner.core->send(second, nullptr) == op_result::done);
   CHECK(direct.slot == 1);
   std::optional<int> rest;
-  REQUIRE(owner.core->recv(store_into(rest), nullptr, nullptr) == op_result::done);
+  REQUIRE(owner.core->recv(store_into(rest), nullptr, {}) == op_result::done);
   CHECK(rest == 2);
 }
 
@@ -229,8 +230,8 @@ TEST_CASE("channel_core: closing with messages buffered for a notified receiver 
   owner.core->close();
   CHECK(direct.w.status == wait_status::retry);  // not "disconnected": a message is still there
   std::optional<int> out;
-  CHECK(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::done);
-  CHECK(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::disconnected);
+  CHECK(owner.core->recv(store_into(out), nullptr, {}) == op_result::done);
+  CHECK(owner.core->recv(store_into(out), nullptr, {}) == op_result::disconnected);
 }
 
 TEST_CASE("channel_core: a rendezvous sender queues and wakes a notify-only receiver", "[core][async]") {
@@ -243,7 +244,7 @@ TEST_CASE("channel_core: a rendezvous sender queues and wakes a notify-only rece
   REQUIRE(owner.core->send(value, &sender.w) == op_result::queued);
   CHECK(n.w.status == wait_status::notified);
   std::optional<int> out;  // the woken receiver, running: takes from the queued sender
-  REQUIRE(owner.core->recv(store_into(out), nullptr, nullptr) == op_result::done);
+  REQUIRE(owner.core->recv(store_into(out), nullptr, {}) == op_result::done);
   CHECK(out == 3);
   CHECK(sender.w.status == wait_status::done);
 }

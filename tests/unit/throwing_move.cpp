@@ -125,3 +125,57 @@ TEST_CASE("throwing_move: an async send that throws while starting holds no work
   }
   CHECK(threw > 0);
 }
+
+namespace {
+
+/// Counts its moves; its move constructor may throw (as far as the type
+/// says), which sends a receive down the path that builds its result in
+/// place.
+struct counted_move {
+  static inline int moves = 0;
+  int payload;
+  explicit counted_move(int p) noexcept : payload(p) {}
+  counted_move(counted_move&& o) noexcept(false) : payload(o.payload) { ++moves; }
+  counted_move& operator=(counted_move&&) = delete;
+};
+
+}  // namespace
+
+// A message whose move may throw moves once on its way out of the channel:
+// straight into what the receive returns. A second move would be a second
+// chance to lose it (faults.cpp tries each move failing in turn).
+TEST_CASE("throwing_move: every receive form moves a buffered message once", "[throwing_move]") {
+  const bool bounded = GENERATE(false, true);
+  INFO((bounded ? "bounded" : "unbounded"));
+  auto [tx, rx] = bounded ? rill::sync_channel<counted_move>(4) : rill::channel<counted_move>();
+  auto send_one = [&tx = tx](int payload) {
+    REQUIRE(tx.send(counted_move(payload)));
+    counted_move::moves = 0;
+  };
+  send_one(1);
+  CHECK(rx.recv()->payload == 1);
+  CHECK(counted_move::moves == 1);
+  send_one(2);
+  CHECK(rx.try_recv()->payload == 2);
+  CHECK(counted_move::moves == 1);
+  send_one(3);
+  CHECK(rx.recv_timeout(std::chrono::seconds(1))->payload == 3);
+  CHECK(counted_move::moves == 1);
+  send_one(4);
+  for (counted_move& m : rx.try_iter()) CHECK(m.payload == 4);
+  CHECK(counted_move::moves == 1);
+  send_one(5);
+  auto r = rill::select(rill::recv(rx));
+  CHECK(std::get<0>(r)->payload == 5);
+  CHECK(counted_move::moves == 1);
+  send_one(6);
+  auto t = rill::try_select(rill::recv(rx));
+  REQUIRE(t);
+  CHECK(std::get<0>(*t)->payload == 6);
+  CHECK(counted_move::moves == 1);
+  send_one(7);
+  rill::dynamic_select<counted_move> sel;
+  sel.add(rx);
+  CHECK(sel.select().recv_result()->payload == 7);
+  CHECK(counted_move::moves == 1);
+}

@@ -564,9 +564,9 @@ class async_operation final
   void attempt_receive() {
     std::optional<T> message;
     this->rearm();
-    auto sink = [&message](T&& m) { message.emplace(std::move(m)); };
+    const auto sink = receive_slot<T>::into(message);
     const op_result r = this->attempt_or_queue(
-        [&](bool queue) { return core_->recv(sink, queue ? &waiter_ : nullptr, nullptr, this->cancel_flag()); });
+        [&](bool queue) { return core_->recv(sink, queue ? &waiter_ : nullptr, {}, this->cancel_flag()); });
     switch (r) {
       case op_result::done:
         return this->complete({}, completion_value(std::move(*message)));

@@ -78,7 +78,7 @@ asio::awaitable<async_recv_value<T>, Executor> recv_now_or_wait(core_ref<T> core
                                                                 asio::use_awaitable_t<Executor> token) {
   if (take_inline_turn()) {
     std::optional<T> message;
-    if (core->recv([&message](T&& m) { message.emplace(std::move(m)); }, nullptr, nullptr) == op_result::done)
+    if (core->recv(receive_slot<T>::into(message), nullptr, {}) == op_result::done)
       co_return async_recv_value<T>(std::move(*message));
   }
   auto operation = asio::async_initiate<asio::use_awaitable_t<Executor>, void(std::error_code, async_recv_value<T>)>(

@@ -75,11 +75,13 @@ op_result blocking_send(channel_core<T>& core, T& value, const steady_deadline* 
   return attempt_then_park(core, deadline, [&](waiter<T>& w) { return core.send(value, &w); });
 }
 
-/// Receives into `out`, parking while the channel is empty.
-template <class T>
-op_result blocking_recv(channel_core<T>& core, std::optional<T>& out, const steady_deadline* deadline) {
-  auto sink = [&out](T&& message) { out.emplace(std::move(message)); };
-  return attempt_then_park(core, deadline, [&](waiter<T>& w) { return core.recv(sink, &w, &out); });
+/// Receives into `destination` (see receive_slot), parking while the
+/// channel is empty: the message moves once, from the buffer or the sender
+/// straight into it.
+template <class T, class Destination>
+op_result blocking_recv(channel_core<T>& core, Destination& destination, const steady_deadline* deadline) {
+  const auto slot = receive_slot<T>::into(destination);
+  return attempt_then_park(core, deadline, [&](waiter<T>& w) { return core.recv(slot, &w, slot); });
 }
 
 }  // namespace rill::detail

@@ -115,10 +115,10 @@ class channel_core {
   }
 
   /// One receive attempt. `sink(T&&)` consumes the message on `done`; with
-  /// `w`, a receive that would block queues `w` (its slot gets the message)
+  /// `w`, a receive that would block queues `w` (a partner fills `slot`)
   /// unless `give_up` is set (see send).
   template <class Sink>
-  op_result recv(Sink&& sink, waiter<T>* w, std::optional<T>* slot, const std::atomic<bool>* give_up = nullptr) {
+  op_result recv(Sink&& sink, waiter<T>* w, receive_slot<T> slot, const std::atomic<bool>* give_up = nullptr) {
     completion_list wake;
     std::lock_guard lock(mutex_);
     op_result r = try_recv_locked(sink, wake);
@@ -155,7 +155,7 @@ class channel_core {
     std::lock_guard lock(mutex_);
     if (buffered_locked() != 0 || !senders_waiting_.empty() || closed_) return op_result::done;
     if (w == nullptr) return op_result::would_block;
-    enqueue_receiver_locked(*w, nullptr);
+    enqueue_receiver_locked(*w, receive_slot<T>());
     return op_result::queued;
   }
 
@@ -279,8 +279,8 @@ class channel_core {
     if (waiter<T>* r = pop_receiver_locked(receiver_kind::notify_only)) finish_locked(*r, wait_status::notified, wake);
   }
 
-  /// `slot` is null for a notify-only receiver.
-  void enqueue_receiver_locked(waiter<T>& w, std::optional<T>* slot) noexcept {
+  /// `slot` is empty for a notify-only receiver.
+  void enqueue_receiver_locked(waiter<T>& w, receive_slot<T> slot) noexcept {
     w.status = wait_status::pending;
     w.recv_slot = slot;
     receivers_waiting_.push_back(w);
@@ -362,7 +362,7 @@ class channel_core {
 
   /// Moves `value` into a claimed direct receiver's slot.
   static void hand_to_locked(waiter<T>& r, T& value, completion_list& wake) {
-    transfer_locked(r, wake, [&] { r.recv_slot->emplace(std::move(value)); });
+    transfer_locked(r, wake, [&] { r.recv_slot(std::move(value)); });
   }
 
   /// Runs `move`, the hand-off for the claimed waiter `w`, and completes
@@ -427,8 +427,7 @@ class channel_core {
 
   /// Moves the oldest buffered message into a claimed direct receiver's slot.
   void deliver_front_locked(waiter<T>& r, completion_list& wake) {
-    auto into_slot = [&r](T&& m) { r.recv_slot->emplace(std::move(m)); };
-    transfer_locked(r, wake, [&] { take_front_locked(into_slot); });
+    transfer_locked(r, wake, [&] { take_front_locked(r.recv_slot); });
   }
 
   static void finish_locked(waiter<T>& w, wait_status status, completion_list& wake) noexcept {

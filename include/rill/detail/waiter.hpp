@@ -94,13 +94,47 @@ struct waiter_base {
   claim_token* token = nullptr;
 };
 
+/// Where a receive puts its message: the object its caller returns (an
+/// expected, a select's result, a container), filled by one move straight
+/// from the buffer or the sender. A message moved first into the receive's
+/// own storage and then into its result could be destroyed by a second move
+/// that throws; filled in place, a move that throws leaves the message
+/// where it was (channel_core's invariant 5).
+template <class T>
+class receive_slot {
+ public:
+  /// No slot: a notify-only receiver, which takes its message itself.
+  receive_slot() noexcept = default;
+
+  /// Fills `destination` with `destination.emplace(T&&)`, which must leave
+  /// it as it was when the move throws (std::optional, tl::expected, and
+  /// the destinations of select and recv_many do).
+  template <class Destination>
+  static receive_slot into(Destination& destination) noexcept {
+    return receive_slot(&destination, [](void* d, T&& message) { static_cast<Destination*>(d)->emplace(std::move(message)); });
+  }
+
+  /// Moves `message` into the destination; a sink for channel_core::recv.
+  void operator()(T&& message) const { fill_(destination_, std::move(message)); }
+
+ private:
+  /// A function pointer rather than a virtual call: the slot is two words
+  /// that live in the waiter, with no object of its own to point at.
+  using fill_function = void (*)(void*, T&&);
+  receive_slot(void* destination, fill_function fill) noexcept : destination_(destination), fill_(fill) {}
+
+  void* destination_ = nullptr;
+  fill_function fill_ = nullptr;
+};
+
 /// A waiter on a channel of T. It lives in the owner's memory (a blocked
 /// thread's stack, an async operation's state), so waiting allocates
-/// nothing. Exactly one of the two pointers is set, by the side it waits on.
+/// nothing. Set by the side it waits on: `send_value` for a sender,
+/// `recv_slot` for a receiver that is handed its message.
 template <class T>
 struct waiter : waiter_base {
-  T* send_value = nullptr;                ///< send arm: moved from on hand-off
-  std::optional<T>* recv_slot = nullptr;  ///< receive arm: emplaced on hand-off
+  T* send_value = nullptr;     ///< send arm: moved from on hand-off
+  receive_slot<T> recv_slot;   ///< receive arm: filled on hand-off
 };
 
 /// FIFO of waiters on one side of a channel. Guarded by the channel's lock.
