@@ -12,6 +12,8 @@
 // Cancel safety as for async_recv: a receive arm takes its message only on
 // the handler's executor right before the handler runs, so a cancelled
 // select has taken nothing; a send arm whose value was taken has completed.
+// A send arm passed as an lvalue is used in place, so one that did not win
+// still holds its value afterwards (`arm.take_value()`).
 //
 // Timeout and deadline arms: the operation starts a steady_timer on the
 // handler's executor, and an expiry acts exactly like a cancellation whose
@@ -29,6 +31,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <tuple>
 #include <utility>
@@ -36,6 +39,27 @@
 namespace rill {
 
 namespace detail {
+
+/// How an async_select holds an argument: a send or receive arm passed as
+/// an lvalue by reference (the caller takes a losing send arm's value back
+/// from it, as with select), anything else by value.
+template <class Arg>
+using held_arm = std::conditional_t<std::is_lvalue_reference_v<Arg> && is_channel_arm<Arg>, Arg, std::remove_cvref_t<Arg>>;
+
+/// How a held arm travels through asio::async_initiate, which stores its
+/// arguments by value: an arm held by reference as a reference_wrapper.
+template <class Held>
+using carried_arm =
+    std::conditional_t<std::is_lvalue_reference_v<Held>, std::reference_wrapper<std::remove_reference_t<Held>>, Held>;
+
+template <class Arm>
+Arm& unwrap_arm(std::reference_wrapper<Arm> arm) noexcept {
+  return arm.get();
+}
+template <class Arm>
+Arm& unwrap_arm(Arm& arm) noexcept {
+  return arm;
+}
 
 /// The channel arms of a select, in order, without its timeout arms.
 template <class... Arms>
@@ -75,12 +99,14 @@ class async_select_operation final
 
  public:
   template <class H>
-  static void start(H&& handler, Arms&&... arms) {
+  static void start(H&& handler, carried_arm<Arms>&&... arms) {
     base::start_or_destroy(base::create(std::forward<H>(handler), std::move(arms)...));
   }
 
-  async_select_operation(const typename base::allocator_type& alloc, Handler handler, Arms&&... arms)
-      : base(alloc, std::move(handler)), arms_(keep_channel_arms(arms...)), result_(placeholder_result<Arms...>()) {
+  async_select_operation(const typename base::allocator_type& alloc, Handler handler, carried_arm<Arms>&&... arms)
+      : base(alloc, std::move(handler)),
+        arms_(std::tuple_cat(keep_channel_arm<Arms>(unwrap_arm(arms))...)),
+        result_(placeholder_result<Arms...>()) {
     std::apply([this](auto&... a) { engine_arms_ = {static_cast<select_arm*>(&a)...}; }, arms_);
     // A receive arm's message goes straight into result_, which moves into
     // the handler's argument when the select completes.
@@ -91,23 +117,25 @@ class async_select_operation final
     // Made before listen() registers us: the timer's service then predates
     // our registry, so a context shutting down withdraws us before it drops
     // the timer's wait.
-    if constexpr (timed) timer_.emplace(this->executor(), earliest_deadline(arms...));
+    if constexpr (timed) timer_.emplace(this->executor(), earliest_deadline(unwrap_arm(arms)...));
   }
 
  private:
-  static channel_arms keep_channel_arms(Arms&... arms) {
-    auto keep = [](auto& arm) {
-      if constexpr (is_channel_arm<decltype(arm)>)
-        return std::tuple<std::remove_cvref_t<decltype(arm)>>(std::move(arm));
-      else
-        return std::tuple<>();
-    };
-    return std::tuple_cat(keep(arms)...);
+  /// A channel arm kept by the operation: by reference if the caller passed
+  /// it as an lvalue, else moved in.
+  template <class Held, class Arm>
+  static auto keep_channel_arm(Arm& arm) {
+    if constexpr (!is_channel_arm<Held>)
+      return std::tuple<>();
+    else if constexpr (std::is_lvalue_reference_v<Held>)
+      return std::tuple<Held>(arm);
+    else
+      return std::tuple<Held>(std::move(arm));
   }
 
   /// The earliest deadline decides; among equal ones, the first listed arm,
   /// whose position it records.
-  steady_deadline earliest_deadline(const Arms&... arms) {
+  steady_deadline earliest_deadline(const std::remove_reference_t<Arms>&... arms) {
     std::optional<steady_deadline> earliest;
     std::size_t index = 0;
     auto consider = [&](const auto& arm) {
@@ -272,45 +300,51 @@ class async_select_operation final
 };
 
 /// The initiation: out of line, its arms taken by reference and moved into
-/// the operation before it starts (initiation.hpp).
+/// the operation before it starts (initiation.hpp). `Arms` are the held arms.
 template <class... Arms>
 struct initiate_async_select {
   template <class Handler>
-  RILL_INITIATION_ENTRY void operator()(Handler&& handler, Arms&&... arms) const {
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler, carried_arm<Arms>&&... arms) const {
     async_select_operation<std::decay_t<Handler>, Arms...>::start(std::forward<Handler>(handler), std::move(arms)...);
   }
   template <class Handler>
-  RILL_INITIATION_ENTRY void operator()(Handler&& handler, const Arms&... arms) const {
-    (*this)(std::forward<Handler>(handler), Arms(arms)...);
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler, const carried_arm<Arms>&... arms) const {
+    (*this)(std::forward<Handler>(handler), carried_arm<Arms>(arms)...);
   }
 };
 
-template <class... Arms, class Token, std::size_t... I>
-auto async_select_with(std::tuple<Arms...>&& arms, Token&& token, std::index_sequence<I...>) {
-  static_assert((is_select_arm<Arms> && ...),
+/// Starts an async_select holding its arms as `Held...` (held_arm).
+template <class... Held, class Token, class... Args>
+auto async_select_with(Token&& token, Args&&... args) {
+  static_assert((is_select_arm<Held> && ...),
                 "rill::async_select takes arms (rill::recv(rx), rill::send(tx, v), rill::timeout(d), "
                 "rill::deadline(t)) followed by a completion token");
-  return asio::async_initiate<Token, void(std::error_code, std::optional<select_result<Arms...>>)>(
-      initiate_async_select<Arms...>{}, token, std::move(std::get<I>(arms))...);
+  static_assert(((!std::is_const_v<std::remove_reference_t<Held>>)&&...),
+                "rill::async_select: an arm passed as an lvalue must not be const (a send arm hands its value "
+                "back through it)");
+  return asio::async_initiate<Token, void(std::error_code, std::optional<select_result<Held...>>)>(
+      initiate_async_select<Held...>{}, token, carried_arm<Held>(std::forward<Args>(args))...);
 }
 
 }  // namespace detail
 
 /// Selects asynchronously over receive, send, timeout and deadline arms,
 /// the last argument being the completion token (see the top of this
-/// header). The arms are moved into the operation; the receivers and
-/// senders they refer to must outlive it. Among arms ready at once a random
-/// one wins; a timeout arm wins once its deadline passed with no channel arm
-/// ready.
+/// header). Arms passed as temporaries are moved into the operation; a send
+/// or receive arm passed as an lvalue is used in place and must outlive the
+/// operation, and a send arm that did not win (lost, cancelled, timed out)
+/// then still holds its value: `arm.take_value()`, as with select. The
+/// receivers and senders the arms refer to must outlive the operation.
+/// Among arms ready at once a random one wins; a timeout arm wins once its
+/// deadline passed with no channel arm ready.
 template <class... Args>
 auto async_select(Args&&... args) {
   static_assert(sizeof...(Args) >= 2, "rill::async_select takes at least one arm and a completion token");
   auto all = std::forward_as_tuple(std::forward<Args>(args)...);
   return [&all]<std::size_t... I>(std::index_sequence<I...>) {
-    using arms = std::tuple<std::remove_cvref_t<std::tuple_element_t<I, std::tuple<Args...>>>...>;
-    return detail::async_select_with(arms(std::move(std::get<I>(all))...),
-                                     std::get<sizeof...(Args) - 1>(std::move(all)),
-                                     std::make_index_sequence<sizeof...(I)>{});
+    using all_args = std::tuple<Args&&...>;
+    return detail::async_select_with<detail::held_arm<std::tuple_element_t<I, all_args>>...>(
+        std::get<sizeof...(Args) - 1>(std::move(all)), std::get<I>(std::move(all))...);
   }(std::make_index_sequence<sizeof...(Args) - 1>{});
 }
 

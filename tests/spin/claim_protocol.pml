@@ -1,65 +1,91 @@
 /*
  * claim_protocol.pml — a SPIN model of rill's waiter/claim protocol.
  *
- * What it mirrors, and where:
- *   include/rill/detail/channel_core.hpp   send_locked, try_recv_locked,
- *       enqueue_receiver_locked, enqueue_waiting_sender_locked, pass_on_locked,
- *       refill_locked, close_locked, abort, wait_for_message, pop_claimable ...
- *   include/rill/detail/waiter.hpp         waiter, claim_token (try_claim,
- *       try_abort, rearm), wait_status, notify_only, completion_list
+ * What it mirrors, and where (the names below are the code's):
+ *   include/rill/detail/channel_core.hpp   send_locked (and
+ *       send_rendezvous_locked), try_recv_locked, refill_locked,
+ *       enqueue_receiver_locked, enqueue_waiting_sender_locked,
+ *       wait_or_refuse_locked, pop_claimable, hand_to_locked,
+ *       deliver_front_locked, pass_on_locked, close_locked, abort,
+ *       dequeue_locked, wait_for_message
+ *   include/rill/detail/waiter.hpp         waiter (linked, notify_only,
+ *       status, arm, token, send_value, recv_slot), claim_token (try_claim,
+ *       try_abort, rearm, complete), wait_status, completion_list
+ *   include/rill/detail/ring_buffer.hpp    emplace_back, front, pop_front
  *   include/rill/detail/blocking_ops.hpp   attempt_then_park, park
- *   include/rill/detail/select_engine.hpp  run_select: poll under every lock,
- *       queue one waiter per arm sharing one token, try_abort, dequeue_arms
- *   include/rill/detail/async_waiter.hpp   async receive: a notify-only
- *       waiter that takes its message itself in resume(), and passes the
- *       wake-up on (pass_on) when it was cancelled meanwhile
+ *   include/rill/detail/select_engine.hpp  run_select: poll every arm under
+ *       every lock, queue one waiter per arm sharing one token, wait,
+ *       try_abort on the deadline, dequeue_arms, finish_claimed
+ *   include/rill/detail/async_waiter.hpp   async receive: begin(), resume(),
+ *       attempt_receive(), cancel(): a notify-only waiter that takes its
+ *       message itself in resume(), and passes the wake-up on (pass_on) when
+ *       it was cancelled meanwhile
  *
- * Modelling choices (why the model is shaped the way it is):
- *  - Each critical section under a channel's lock is one `atomic` block: the
- *    lock's only job is to make that section indivisible with respect to the
- *    other sections on the same channel. A select holds the locks of both
- *    channels, so its poll-and-queue is one atomic block over both. `atomic`
- *    rather than `d_step` because a move of T may throw at several points,
- *    which is a non-deterministic choice inside the section.
- *  - The only things done outside a lock are the ones the code does outside
- *    one: claim_token::try_abort of a select (a lone CAS), and every
- *    claim_token::complete, which runs from the completion_list after the
- *    lock is released (invariant 3). So a partner's `complete` can come
+ * Modelling choices, and why:
+ *  - Each critical section under a channel's lock is one d_step: the lock's
+ *    only job is to make the section indivisible with respect to the other
+ *    sections on that channel. A select holds the locks of both its
+ *    channels, so its poll-and-queue is one d_step over both.
+ *  - Sections on different channels, which the code runs in parallel, are
+ *    serialized too. They share nothing but claim tokens, each claimed or
+ *    aborted by one CAS; with one select per scenario, the select's token is
+ *    the only one two channels share, so any interleaving of two such
+ *    sections is equivalent to running them in the order of their CASes.
+ *  - What the code does outside a lock is a step of its own: the select's
+ *    try_abort (a lone CAS), every claim_token::complete (run from the
+ *    completion_list after the lock is released, invariant 3), rearm, and
+ *    cancel()'s request_cancel. So a partner's `complete` can come
  *    arbitrarily late, and an owner whose deadline passes may find its
  *    waiter claimed but not yet completed.
  *  - Messages are small ids that move, never copy, between a sender, the
- *    ring, a receiver's slot and a receiver. A ledger (m_where) says where
- *    each one is; every move asserts it came from where it should be, so a
- *    duplicate or a lost message trips an assertion at the move itself or,
- *    at the latest, at quiescence.
- *  - A throwing move of T is a failed hand-off: a non-deterministic choice at
- *    every place the code moves a T under the lock, limited to MAX_THROWS per
- *    run. The message stays where it was, the waiter involved is completed
- *    with `retry`, and the exception reaches the operation that moved.
+ *    ring, a receiver's slot and a receiving caller. A ledger (m_where) says
+ *    where each one is; every move asserts it came from where it should be.
+ *  - A move of T that throws is a failed hand-off, possible at every place
+ *    the code moves a T under the lock, at most MAX_THROWS times per run.
+ *    The message stays where it was, the waiter involved is completed with
+ *    `retry`, and the exception reaches the operation that moved. Which move
+ *    throws is chosen just before the section, so that the section stays a
+ *    deterministic d_step (see choose_throw).
+ *  - Time is abstract: a deadline may pass at any moment while an
+ *    operation waits, or when a select looks.
  *  - Unbounded channels differ from bounded ones only in has_room_locked
- *    always being true; a bounded capacity above the number of messages
- *    models them.
+ *    always being true; a capacity above the number of messages models them.
  *
- * Properties:
- *  - assertions at every hand-off: a message moves once, from where the
- *    ledger says it is, in per-producer order;
- *  - finish_locked asserts the waiter is still pending (completed once per
- *    wait); complete() asserts the token was claimed and not completed yet;
+ * Properties checked:
+ *  - every hand-off asserts, through the ledger, that the message moves once
+ *    and from where it is (no duplicate, no message out of thin air), and
+ *    that a producer's messages leave the channel in order;
+ *  - finish_locked asserts the waiter is still pending (a waiter is
+ *    completed once per wait); complete() asserts its token was claimed and
+ *    is completed once; a select's losing arm took and delivered nothing;
  *  - push_locked asserts ring_buffer::emplace_back's precondition !full();
- *  - at quiescence (the `quiescence` process, run when nothing else can
- *    move): every message was received exactly once, is still buffered
- *    after a successful send, or is back with a sender whose send failed;
- *    every queued waiter is live and could not complete (invariant 2); and
- *    whoever still waits for a completion has a live waiter queued;
+ *  - invariant 2 whenever a lock is released (check_invariant_2);
+ *  - when an operation returns, no queue links its waiter (invariant 3), and
+ *    a send that did not complete still holds its value;
+ *  - at quiescence (the `quiescence` process, which runs when nothing else
+ *    can move, i.e. in every final state): every message was received
+ *    exactly once, or is still buffered after a send that succeeded, or is
+ *    back with a sender whose send did not; no queued waiter could have
+ *    completed (invariant 2 at rest); whoever waits for a completion has a
+ *    live waiter queued (no lost wake-up), and was not cancelled;
  *  - invalid end states: an operation blocked where waiting forever is not
- *    legitimate (no end label) is a deadlock or a lost wake-up. Scenarios
- *    where an operation may legitimately wait forever define
+ *    legitimate (no end label) is a deadlock or a lost wake-up. Scenarios in
+ *    which an operation may legitimately wait forever define
  *    MAY_WAIT_FOREVER, which labels the waits as end states; the quiescence
- *    checks then say whether that waiting is legitimate.
+ *    checks then decide whether the waiting is legitimate.
+ *
+ * Switches:
+ *  - OVERFILL_BUG: send_locked as before commit 0ea02b1 (a send meeting a
+ *    notify-only receiver buffers its value even into a full ring); fails.
+ *  - UNCHECKED_RING: without the ring's precondition assertion, to see what
+ *    an overfill does to the messages (the ledger catches it).
+ *  - CANCEL_DURING_BEGIN: a cancellation may also arrive while an async
+ *    receive's begin() runs, between connecting its cancellation slot and
+ *    queueing its waiter (wait_for_message takes no give_up flag).
  *
  * Run one scenario by hand (see README.md):
  *   spin -a -DSCEN_async_overfill claim_protocol.pml
- *   gcc -O2 -DSAFETY -DCOLLAPSE -o pan pan.c && ./pan -m100000
+ *   gcc -O1 -DSAFETY -DCOLLAPSE -o pan pan.c && ./pan -m100000
  */
 
 /* ======================================================== scenarios === */
@@ -397,6 +423,9 @@ byte t_state[NT + 1];
 bool t_done[NT + 1];
 bool t_parked[NT + 1];
 bool cancel_requested[NT + 1];
+/* The asynchronous operation of token t can be cancelled: its cancellation
+   slot is connected (begin() to complete()). */
+bool slot_connected[NT + 1];
 
 /* The ledger. m_where: where a message is. m_outcome: what its send said. */
 #define AT_SENDER 0   /* with its sender (not sent yet, offered by a queued send, or handed back) */
@@ -412,7 +441,7 @@ byte last_taken[NPROD + 1];   /* newest message of each producer taken so far */
 
 byte throws_left = MAX_THROWS;
 
-/* Scratch for the locked sections. Each section is atomic, so nobody else
+/* Scratch for the locked sections. Each section is one d_step, so nobody else
    runs while they are in use; they are reset to 0 before it ends so that
    they do not multiply the states. */
 byte sc_i, sc_j, sc_k, sc_w, sc_r, sc_s, sc_n, sc_m, sc_u, sc_t, sc_act, sc_moves;
@@ -613,6 +642,10 @@ inline taken_in_order(m) {
    real one would (with -DUNCHECKED_RING, to see what that does). */
 inline push_locked(c, m) {
 #ifndef UNCHECKED_RING
+  if
+  :: ring_full(c) -> printf("      push m%d onto a full ring: ring_buffer::emplace_back's precondition fails\n", m)
+  :: else
+  fi;
   assert(!ring_full(c));   /* the ring is never overfilled */
 #endif
   move_may_throw(exc);     /* T's move constructor; if it throws nothing changes */
@@ -1156,7 +1189,10 @@ proctype async_receiver(byte c; byte count; byte w; byte t) {
      d_step {
        fresh_waiter(w);
        fresh_token(t);
-       printf("P%d: async_recv on channel %d\n", _pid, c)
+       printf("P%d: async_recv on channel %d\n", _pid, c);
+#ifdef CANCEL_DURING_BEGIN
+       slot_connected[t] = true   /* connect_cancellation_slot(), first thing in begin() */
+#endif
      };
      /* begin(). message_likely_buffered() is a relaxed read of a hint that
         may be stale either way: on a buffered channel the operation may go
@@ -1184,12 +1220,14 @@ proctype async_receiver(byte c; byte count; byte w; byte t) {
      fi;
 waiting:
      /* queued: a partner's `complete` or cancel() posts resume; from here
-        the operation is not touched until then */
-     t_parked[t] = true;
+        the operation is not touched until then. (Unless CANCEL_DURING_BEGIN,
+        a cancellation can come from here on.) */
+     atomic { t_parked[t] = true; slot_connected[t] = true };
 WAIT_LABEL(await)
      t_done[t];
      t_parked[t] = false;
 resume:
+     slot_connected[t] = true;
      if
      :: cancel_requested[t] ->
         /* we may have been woken for a message we now leave */
@@ -1236,7 +1274,8 @@ resume:
        :: else
        fi;
        stop = (res == op_disconnected);
-       res = 0; got = 0; exc = false
+       res = 0; got = 0; exc = false;
+       slot_connected[t] = false   /* clear_cancellation_slot() */
      };
      if
      :: stop -> break
@@ -1245,12 +1284,15 @@ resume:
   od
 }
 
-/* cancel(): from the cancellation slot, on any thread. Withdrawn untouched:
-   it posts resume itself; otherwise a resume is on its way (or running) and
-   sees the request. */
+/* cancel(): from the cancellation slot, on any thread, at any time while the
+   slot is connected (a cancellation before or after that does nothing, and
+   waiting for one that never comes is a legitimate end). Withdrawn
+   untouched: it posts resume itself; otherwise a resume is on its way (or
+   running) and sees the request. */
 proctype canceller(byte c; byte w; byte t) {
   bool withdrawn; byte throw_at;
-  cancel_requested[t] = true;
+end_idle:
+  atomic { slot_connected[t] -> cancel_requested[t] = true };   /* request_cancel() */
   d_step { printf("P%d: cancel token %d\n", _pid, t); abort(c, w, withdrawn); unlock(c) };
   if
   :: withdrawn -> d_step { assert(!t_done[t]); t_done[t] = true; printf("P%d: post resume\n", _pid) }

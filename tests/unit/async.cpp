@@ -145,6 +145,39 @@ TEST_CASE("async: a failed send hands the value back", "[async]") {
   CHECK(**refused.value == 6);
 }
 
+// use_awaitable turns a failed send into an exception, and the value dies
+// with it; as_tuple(use_awaitable) hands it back instead, as every other
+// completion token does, for a refused send and for a cancelled one alike.
+TEST_CASE("async: a coroutine gets a failed send's value back with as_tuple", "[async][cancel]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<std::unique_ptr<int>>(0);  // no receiver comes: a send waits
+  std::unique_ptr<int> cancelled_back, refused_back;
+  std::error_code cancelled_ec, refused_ec;
+  // Cancelled through its slot (as `||` with a timer would do), then
+  // refused by the closed channel.
+  asio::cancellation_signal signal;
+  asio::co_spawn(io, [&, tx = tx]() -> asio::awaitable<void> {
+    auto [ec, back] = co_await tx.async_send(
+        std::make_unique<int>(8), asio::bind_cancellation_slot(signal.slot(), asio::experimental::as_tuple(asio::use_awaitable)));
+    cancelled_ec = ec;
+    if (back) cancelled_back = std::move(*back);
+    tx.close();
+    auto [ec2, back2] = co_await tx.async_send(std::make_unique<int>(9), asio::experimental::as_tuple(asio::use_awaitable));
+    refused_ec = ec2;
+    if (back2) refused_back = std::move(*back2);
+  }, asio::detached);
+  io.poll();
+  signal.emit(asio::cancellation_type::terminal);
+  io.run();
+  CHECK(cancelled_ec == asio::error::operation_aborted);
+  REQUIRE(cancelled_back);
+  CHECK(*cancelled_back == 8);
+  CHECK(refused_ec == rill::errc::disconnected);
+  REQUIRE(refused_back);
+  CHECK(*refused_back == 9);
+  CHECK(rx.try_recv().error() == rill::try_recv_error::disconnected);
+}
+
 TEST_CASE("async: a receive fails with disconnected once drained", "[async]") {
   asio::io_context io;
   auto [tx, rx] = rill::channel<int>();

@@ -398,3 +398,84 @@ TEST_CASE("async_select: a select woken for one channel that takes another passe
     }
   }
 }
+
+// A send arm passed as an lvalue is used in place: whatever ends the select
+// without it (another arm winning, a cancellation, a timeout), its value
+// stays in the arm, as with the blocking select. Pins a bug: the select
+// used to own every arm, and a losing send arm's value died with it.
+TEST_CASE("async_select: a send arm passed as an lvalue keeps its value when it does not win", "[async_select]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<std::string>(0);  // nobody receives: the send arm cannot win
+  auto [other_tx, other_rx] = rill::channel<int>();
+  auto arm = rill::send(tx, std::string("kept"));
+  std::optional<std::size_t> winner;
+  std::error_code ec;
+  asio::cancellation_signal signal;
+  SECTION("another arm wins") {
+    rill::async_select(arm, rill::recv(other_rx), asio::bind_executor(io, [&](std::error_code e, auto r) {
+                         ec = e;
+                         if (r) winner = r->index();
+                       }));
+    io.poll();
+    CHECK_FALSE(winner);
+    REQUIRE(other_tx.send(1));
+    io.run();
+    CHECK(winner == 1u);
+  }
+  SECTION("the select is cancelled") {
+    rill::async_select(arm, rill::recv(other_rx),
+                       asio::bind_cancellation_slot(signal.slot(), asio::bind_executor(io, [&](std::error_code e, auto r) {
+                                                      ec = e;
+                                                      if (r) winner = r->index();
+                                                    })));
+    io.poll();
+    signal.emit(asio::cancellation_type::terminal);
+    io.run();
+    CHECK(ec == asio::error::operation_aborted);
+    CHECK_FALSE(winner);
+  }
+  SECTION("the select times out") {
+    rill::async_select(arm, rill::timeout(std::chrono::milliseconds(1)),
+                       asio::bind_executor(io, [&](std::error_code e, auto r) {
+                         ec = e;
+                         if (r) winner = r->index();
+                       }));
+    io.run();
+    CHECK(winner == 1u);
+  }
+  auto back = arm.take_value();
+  REQUIRE(back);
+  CHECK(*back == "kept");
+  CHECK(rx.try_recv().error() == rill::try_recv_error::empty);
+}
+
+TEST_CASE("async_select: a send arm passed as an lvalue that wins has sent its value", "[async_select]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::channel<std::string>();
+  auto [idle_tx, idle_rx] = rill::channel<int>();
+  auto arm = rill::send(tx, std::string("sent"));
+  std::optional<std::size_t> winner;
+  rill::async_select(rill::recv(idle_rx), arm,
+                     asio::bind_executor(io, [&](std::error_code, auto r) { winner = r->index(); }));
+  io.run();
+  CHECK(winner == 1u);
+  CHECK_FALSE(arm.take_value());
+  CHECK(rx.try_recv().value() == "sent");
+}
+
+TEST_CASE("async_select: arms passed as lvalues in a coroutine", "[async_select]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(0);
+  auto [stop_tx, stop_rx] = rill::channel<int>();
+  std::optional<int> returned;
+  asio::co_spawn(io, [&, tx = tx, stop_rx = stop_rx]() -> asio::awaitable<void> {
+    auto offer = rill::send(tx, 42);
+    auto stop = rill::recv(stop_rx);
+    auto r = co_await rill::async_select(offer, stop, asio::use_awaitable);
+    if (r->index() == 1) returned = offer.take_value();  // the offer lost: it is still ours
+  }, asio::detached);
+  io.poll();
+  REQUIRE(stop_tx.send(0));
+  io.run();
+  CHECK(returned == 42);
+}
