@@ -9,6 +9,8 @@ packages=(
   clang-19                 # second compiler (clang before 19 miscompiles Asio 1.22's coroutines)
   libclang-rt-19-dev       # its sanitizer and libFuzzer runtimes
   clang-14                 # only to check the warning rill gives clang before 19
+  spin                     # model checker: tests/spin
+  gcc                      # C compiler for the verifiers spin writes
   cmake                    # >= 3.23 for CMakePresets.json version 4
   ninja-build
   libasio-dev              # standalone Asio (header-only)

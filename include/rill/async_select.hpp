@@ -269,8 +269,23 @@ class async_select_operation final
   void finish_part() {
     // acq_rel: the last part sees the outcome the other one stored.
     if (parts_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (!outcome_) return this->destroy_uninvoked();  // abandoned
     auto [ec, value] = std::move(*outcome_);
     this->complete(ec, std::move(value));
+  }
+
+  /// resume() threw (a move or an allocation failed). A timed select's
+  /// timer may still call back: its wait is cancelled, and whichever part
+  /// finishes last lets the operation go, with no outcome: uninvoked.
+  void abandon() noexcept {
+    if constexpr (timed) {
+      outcome_.reset();
+      std::error_code ignored;
+      timer_->cancel(ignored);
+      finish_part();
+    } else {
+      this->destroy_uninvoked();
+    }
   }
 
   bool withdraw_if_waiting() noexcept {

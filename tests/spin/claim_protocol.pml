@@ -79,9 +79,11 @@
  *    notify-only receiver buffers its value even into a full ring); fails.
  *  - UNCHECKED_RING: without the ring's precondition assertion, to see what
  *    an overfill does to the messages (the ledger catches it).
- *  - CANCEL_DURING_BEGIN: a cancellation may also arrive while an async
- *    receive's begin() runs, between connecting its cancellation slot and
- *    queueing its waiter (wait_for_message takes no give_up flag).
+ *  - BEGIN_IGNORES_CANCEL: wait_for_message without its give_up flag, as
+ *    an async receive's begin() called it before: a cancel() that comes
+ *    after begin() connected the cancellation slot but before the waiter is
+ *    queued finds nothing to withdraw, and the receive queues anyway, left
+ *    waiting although cancelled; fails (scenario cancel).
  *
  * Run one scenario by hand (see README.md):
  *   spin -a -DSCEN_async_overfill claim_protocol.pml
@@ -90,7 +92,7 @@
 
 /* ======================================================== scenarios === */
 /* Each scenario sets the sizes, the message producers, the waiters and
- * tokens, and starts 2-4 processes. Waiter and token ids start at 1 (0 is
+ * tokens, and starts 2 to 4 processes (an operation's canceller counted). Waiter and token ids start at 1 (0 is
  * nullptr). Process arguments:
  *   sender(c, first, last, w, t, timed, closes)   blocking/timed send of
  *       messages first..last, then close() if `closes` (the last sender gone)
@@ -100,6 +102,9 @@
  *   canceller(c, w, t)                 cancels the async operation of token t
  *   selector(c0, s0, m0, c1, s1, m1, w, t, timed)   selects over two arms
  *       (a send of m_k if s_k, else a receive) until each arm has won once
+ *   async_selector(c0, s0, m0, c1, s1, m1, w, t)   one async_select over two
+ *       arms (receive arms notify-only)
+ *   select_canceller(t)                cancels (or times out) that async_select
  *   closer(c)                          close() from the receiving side
  */
 
@@ -185,9 +190,11 @@
 /* An asynchronous receive cancelled at any point, another asynchronous
    receive beside it, one message and no close (CAP0 = 0 or 1). One receive
    is left waiting forever, legitimately, unless it is the cancelled one: a
-   cancelled receive never waits on. A cancelled receive that was notified
-   must pass the wake-up on (pass_on_locked), or the other one sleeps beside
-   a queued sender or a buffered message. */
+   cancelled receive never waits on, not even one cancelled while begin()
+   runs, before its waiter is queued (BEGIN_IGNORES_CANCEL: it is). A
+   cancelled receive that was notified must pass the wake-up on
+   (pass_on_locked), or the other one sleeps beside a queued sender or a
+   buffered message. */
 #define NCH 1
 #ifndef CAP0
 #define CAP0 0
@@ -352,6 +359,57 @@
   run sender(0, 1, 1, 3, 2, false, false); \
   run sender(1, 2, 2, 4, 3, false, false)
 
+#elif defined(SCEN_async_select)
+/* An async_select receiving from one channel and sending to another (both
+   rendezvous unless CAP1 overrides), cancelled (or timed out) at any point,
+   with a sender and a receiver as partners racing to claim its token. A
+   cancelled select has taken nothing and hands its value back; the partner
+   it did not serve may wait forever, legitimately. With SENDER_CLOSES=1 the
+   sender closes its channel after its send: close_locked claims the queued
+   receive arm, which then wins with recv_error. */
+#ifndef SENDER_CLOSES
+#define SENDER_CLOSES 0
+#endif
+#define WITH_ASYNC_SELECT
+#define NCH 2
+#define CAP0 0
+#ifndef CAP1
+#define CAP1 0
+#endif
+#define NMSG 2
+#define NW 4
+#define NT 3
+#define MAY_WAIT_FOREVER
+#define SETUP MSG(1, 1); MSG(2, 2); \
+  WAITER(1, 1, 0, true); WAITER(2, 1, 1, false); \
+  WAITER(3, 2, 0, false); WAITER(4, 3, 0, false); \
+  run async_selector(0, false, 0, 1, true, 2, 1, 1); \
+  run select_canceller(1); \
+  run sender(0, 1, 1, 3, 2, false, SENDER_CLOSES); \
+  run receiver(1, 1, 4, 3, false)
+
+#elif defined(SCEN_async_select_pass_on)
+/* An async_select receiving from two bounded channels (CAP0 may override),
+   one sender on each, and an asynchronous receive beside it on the first:
+   a receive arm woken for a message loses the poll to the other arm, and
+   must pass the wake-up on to the other receive. */
+#define WITH_ASYNC_SELECT
+#define NCH 2
+#ifndef CAP0
+#define CAP0 1
+#endif
+#define NMSG 2
+#define NW 5
+#define NT 4
+#define MAY_WAIT_FOREVER
+#define SETUP MSG(1, 1); MSG(2, 2); \
+  WAITER(1, 1, 0, true); WAITER(2, 1, 1, true); \
+  WAITER(3, 2, 0, false); WAITER(4, 3, 0, false); WAITER(5, 4, 0, true); \
+  run async_selector(0, false, 0, 1, false, 0, 1, 1); \
+  run sender(0, 1, 1, 3, 2, false, false); \
+  run sender(1, 2, 2, 4, 3, false, false); \
+  run async_receiver(0, 1, 5, 4)
+
 #else
 #error "choose a scenario: spin -DSCEN_<name> (see the list above)"
 #endif
@@ -447,6 +505,20 @@ byte throws_left = MAX_THROWS;
 byte sc_i, sc_j, sc_k, sc_w, sc_r, sc_s, sc_n, sc_m, sc_u, sc_t, sc_act, sc_moves;
 bool sc_ok;
 mtype sc_st;
+
+/* Every critical section is one d_step, so a lock needs no state of its
+   own, except where an operation does something lock-free while it holds a
+   lock: async_select's resume rearms its token under the locks of its
+   channels, and cancel() may try_abort that token in between, without a
+   lock. Scenarios with an async select therefore hold real locks across
+   that section, and every critical section starts by waiting for its lock
+   (LOCK(c), the first statement of each d_step). */
+#ifdef WITH_ASYNC_SELECT
+bool lock_held[NCH];
+#define LOCK(c) !lock_held[c];
+#else
+#define LOCK(c)
+#endif
 
 /* ===================================================== waiter.hpp ======= */
 
@@ -590,12 +662,13 @@ inline move_may_throw(threw) {
 
 /* Invariant 2, checked whenever a channel's lock is released: a live send
    waiter is queued only while the ring is full (always, on a rendezvous
-   channel), and never together with a live direct receive waiter of
-   another operation (the two would have met). Notify-only receivers may
-   briefly wait beside a queued sender (one of them has been woken for it),
-   and messages may briefly sit buffered beside queued receivers (for
-   notified receivers that have not run yet): the quiescence checks cover
-   those. */
+   channel), and, on a rendezvous channel, never together with a live
+   direct receive waiter of another operation (the two would have met).
+   The exceptions the invariant names are left to the quiescence checks:
+   notify-only receivers may wait beside a queued sender (one of them has
+   been woken for it), and a direct receiver queued behind notified ones
+   may wait beside messages buffered for them, and so beside a sender
+   queued on the full ring. */
 inline check_invariant_2(c) {
   sc_i = 0;
   do
@@ -607,7 +680,7 @@ inline check_invariant_2(c) {
         assert(capacity(c) == 0 || ring_full(c));
         sc_j = 0;
         do
-        :: sc_j == queue_n[RECEIVERS(c)] -> break
+        :: sc_j == queue_n[RECEIVERS(c)] || capacity(c) != 0 -> break
         :: else ->
            sc_r = queue[RECEIVERS(c) * QMAX + sc_j];
            assert(w_notify_only[sc_r] || t_state[w_token[sc_r]] != UNCLAIMED || w_token[sc_r] == w_token[sc_s]);
@@ -905,15 +978,26 @@ inline try_recv_locked(c, res, got) {
 }
 
 /* wait_for_message: takes nothing; `op_done` if a message may be ready (or
-   the channel is closed), else queues the notify-only `w` if given. */
-inline wait_for_message(c, w, res) {
+   the channel is closed), else queues the notify-only `w` if given, or
+   `op_would_block` without `w` or once `give_up` (the operation's
+   cancellation flag) is set, read under the lock. */
+inline wait_for_message(c, w, give_up, res) {
   if
   :: ring_size[c] != 0 || queue_n[SENDERS(c)] != 0 || closed[c] -> res = op_done
-  :: else ->
+#ifdef BEGIN_IGNORES_CANCEL
+  :: else ->   /* give_up not looked at */
      if
      :: w == 0 -> res = op_would_block
      :: else -> enqueue_receiver_locked(c, w); res = op_queued
      fi
+#else
+  :: else ->
+     if
+     :: w == 0 -> res = op_would_block
+     :: w != 0 && give_up -> res = op_would_block; printf("      w%d not queued: cancelled\n", w)
+     :: else -> enqueue_receiver_locked(c, w); res = op_queued
+     fi
+#endif
   fi
 }
 
@@ -1018,7 +1102,7 @@ WAIT_LABEL(parked)
   if
   :: t_done[t] -> completed = true
   :: timed && !t_done[t] ->
-     d_step { printf("P%d: deadline passed\n", _pid); abort(c, w, withdrawn); unlock(c) };
+     d_step { LOCK(c) printf("P%d: deadline passed\n", _pid); abort(c, w, withdrawn); unlock(c) };
      if
      :: withdrawn -> completed = false
      :: else -> t_done[t]; completed = true
@@ -1055,6 +1139,7 @@ proctype sender(byte c; byte first; byte last; byte w; byte t; bool timed; bool 
 try_again:
      choose_throw();
      d_step {   /* a fresh waiter and token, then channel_core::send */
+       LOCK(c)
        fresh_waiter(w);
        fresh_token(t);
        printf("P%d: send m%d on channel %d\n", _pid, m, c);
@@ -1093,7 +1178,7 @@ try_again:
   od;
   if
   :: closes ->   /* the last sender gone */
-     d_step { printf("P%d: close channel %d\n", _pid, c); close_locked(c); unlock(c) };
+     d_step { LOCK(c) printf("P%d: close channel %d\n", _pid, c); close_locked(c); unlock(c) };
      complete_all()
   :: else
   fi
@@ -1114,6 +1199,7 @@ proctype receiver(byte c; byte count; byte w; byte t; bool timed) {
 try_again:
      choose_throw();
      d_step {   /* channel_core::recv */
+       LOCK(c)
        fresh_waiter(w);
        fresh_token(t);
        printf("P%d: recv on channel %d\n", _pid, c);
@@ -1166,7 +1252,7 @@ try_again:
 /* close() from the receiving side (or any handle's) */
 proctype closer(byte c) {
   byte wake[WAKEMAX]; byte nwake; byte wi; byte throw_at;
-  d_step { printf("P%d: close channel %d\n", _pid, c); close_locked(c); unlock(c) };
+  d_step { LOCK(c) printf("P%d: close channel %d\n", _pid, c); close_locked(c); unlock(c) };
   complete_all()
 }
 
@@ -1190,49 +1276,49 @@ proctype async_receiver(byte c; byte count; byte w; byte t) {
        fresh_waiter(w);
        fresh_token(t);
        printf("P%d: async_recv on channel %d\n", _pid, c);
-#ifdef CANCEL_DURING_BEGIN
        slot_connected[t] = true   /* connect_cancellation_slot(), first thing in begin() */
-#endif
      };
-     /* begin(). message_likely_buffered() is a relaxed read of a hint that
-        may be stale either way: on a buffered channel the operation may go
-        straight to resume (post_resume), or check under the lock. */
+     /* begin(). From here a cancel() may come at any point, between any two
+        of its steps. message_likely_buffered() is a relaxed read of a hint
+        that may be stale either way: on a buffered channel the operation
+        may go straight to resume (post_resume), or check under the lock. */
      if
      :: capacity(c) != 0 -> goto resume
      :: true
      fi;
      /* attempt_or_queue: a rendezvous channel is checked once without
         queueing before the operation registers; a buffered one registers
-        first and checks and queues under one lock */
+        first and checks and queues under one lock. Both pass the
+        cancellation flag as give_up: a cancel() that came before the waiter
+        is queued found nothing to withdraw, and relies on this check. */
      if
      :: capacity(c) == 0 ->
-        d_step { wait_for_message(c, 0, res); unlock(c) };
+        d_step { LOCK(c) wait_for_message(c, 0, cancel_requested[t], res); unlock(c) };
         if
         :: res == op_done -> goto resume
         :: else
         fi
      :: else
      fi;
-     d_step { wait_for_message(c, w, res); unlock(c) };
+     d_step { LOCK(c) wait_for_message(c, w, cancel_requested[t], res); unlock(c) };
      if
-     :: res == op_done -> goto resume
+     :: res != op_queued -> goto resume   /* done, or would_block: cancelled */
      :: else
      fi;
 waiting:
      /* queued: a partner's `complete` or cancel() posts resume; from here
-        the operation is not touched until then. (Unless CANCEL_DURING_BEGIN,
-        a cancellation can come from here on.) */
-     atomic { t_parked[t] = true; slot_connected[t] = true };
+        the operation is not touched until then */
+     t_parked[t] = true;
 WAIT_LABEL(await)
      t_done[t];
      t_parked[t] = false;
 resume:
-     slot_connected[t] = true;
      if
      :: cancel_requested[t] ->
         /* we may have been woken for a message we now leave */
         choose_throw();
         d_step {   /* core_->pass_on() */
+          LOCK(c)
           printf("P%d: resume, cancelled: pass_on\n", _pid);
           exc = false;
           pass_on_locked(c);
@@ -1245,7 +1331,8 @@ resume:
            give_up, checked under the lock */
         choose_throw();
         d_step {
-          t_state[t] = UNCLAIMED;
+          LOCK(c)
+          t_state[t] = UNCLAIMED;   /* rearm; under the lock here, before it in the code: nobody looks at an unqueued waiter's token */
           t_done[t] = false;
           printf("P%d: resume: recv on channel %d\n", _pid, c);
           exc = false;
@@ -1293,7 +1380,7 @@ proctype canceller(byte c; byte w; byte t) {
   bool withdrawn; byte throw_at;
 end_idle:
   atomic { slot_connected[t] -> cancel_requested[t] = true };   /* request_cancel() */
-  d_step { printf("P%d: cancel token %d\n", _pid, t); abort(c, w, withdrawn); unlock(c) };
+  d_step { LOCK(c) printf("P%d: cancel token %d\n", _pid, t); abort(c, w, withdrawn); unlock(c) };
   if
   :: withdrawn -> d_step { assert(!t_done[t]); t_done[t] = true; printf("P%d: post resume\n", _pid) }
   :: else
@@ -1374,6 +1461,7 @@ proctype selector(byte c0; bool sends0; byte m0; byte c1; bool sends1; byte m1; 
      fi;
      choose_throw();
      d_step {
+       LOCK(c0) LOCK(c1)
        fresh_token(t);            /* thread_token token; */
        fresh_waiter(w);           /* channel_arm::fresh_waiter */
        fresh_waiter(w + 1);
@@ -1437,6 +1525,7 @@ WAIT_LABEL(select_wait)
         t_parked[t] = false;
         /* dequeue_arms: each under its channel's lock */
         d_step {
+          LOCK(c0)
           if
           :: en0 -> dequeue_locked(c0, w)
           :: else
@@ -1444,6 +1533,7 @@ WAIT_LABEL(select_wait)
           unlock(c0)
         };
         d_step {
+          LOCK(c1)
           if
           :: en1 -> dequeue_locked(c1, w + 1)
           :: else
@@ -1491,6 +1581,199 @@ WAIT_LABEL(select_wait)
      }
   od
 }
+
+/* ================================================== async_select.hpp ==== */
+
+#ifdef WITH_ASYNC_SELECT
+#define SELECT_CANCELLED 251        /* conclude_cancelled */
+#define SELECT_LEAVE_TO_CANCEL 250  /* then::leave_to_cancel */
+
+/* async_select_operation over two channel arms: begin(), then resume() every
+   time a partner claims an arm or cancel() withdraws the operation. Receive
+   arms queue notify-only and take their message in resume's poll; a claimed
+   send arm has completed. A timeout arm's timer acts exactly like a
+   cancellation (select_canceller). Arm k's waiter is w + k. */
+proctype async_selector(byte c0; bool sends0; byte m0; byte c1; bool sends1; byte m1; byte w; byte t) {
+  byte wake[WAKEMAX]; byte nwake; byte wi; byte throw_at;
+  bool exc; bool aborted; bool claimed;
+  bool en0 = true; bool en1 = true;
+  mtype res;
+  byte got; byte winner; byte k; byte n; byte arm;
+  byte ac; bool as; byte am;
+
+  d_step {
+    fresh_waiter(w);
+    fresh_waiter(w + 1);
+    t_state[t] = ABORTED;     /* disarm(): not queued, an early cancel must not think it withdrew us */
+    t_done[t] = false;
+    slot_connected[t] = true; /* listen() */
+    printf("P%d: async_select\n", _pid)
+  };
+  /* begin() posts resume */
+resume:
+  atomic {   /* (atomic, not d_step: `goto resume` may not jump into a d_step) */
+    claimed = (t_state[t] >= FIRST_ARM);
+    arm = (claimed -> t_state[t] - FIRST_ARM : 2);
+    t_state[t] = ABORTED;     /* disarm() */
+    t_done[t] = false;
+    winner = NO_WINNER;
+    printf("P%d: async_select resumes (claimed arm: %d)\n", _pid, arm)
+  };
+  /* dequeue_all(): each arm under its channel's lock */
+  d_step { LOCK(c0) dequeue_locked(c0, w); unlock(c0) };
+  d_step { LOCK(c1) dequeue_locked(c1, w + 1); unlock(c1) };
+  if
+  :: claimed && ARM_SENDS(arm) ->
+     d_step {   /* finish_claimed of a send arm */
+       if
+       :: w_status[w + arm] == done -> res = op_done; winner = arm
+       :: w_status[w + arm] == disconnected -> res = op_disconnected; winner = arm
+       :: else   /* retry: nothing was taken, the value is still ours */
+       fi
+     }
+  :: claimed && !ARM_SENDS(arm) ->
+     /* a receive arm woken for a message may lose the new poll to another
+        arm: its channel's other receivers are told now (pass_on) */
+     choose_throw();
+     d_step {
+       LOCK(ARM_CHAN(arm))
+       ac = ARM_CHAN(arm);
+       exc = false;
+       pass_on_locked(ac);
+       unlock(ac);
+       ac = 0
+     };
+     complete_all()
+  :: else
+  fi;
+  if
+  :: winner == NO_WINNER && cancel_requested[t] -> winner = SELECT_CANCELLED
+  :: else
+  fi;
+  if
+  :: winner == NO_WINNER ->
+     if
+     :: k = 0
+     :: k = 1
+     fi;
+     choose_throw();
+     d_step {
+       LOCK(c0) LOCK(c1)
+       lock_held[c0] = true;      /* select_locks */
+       lock_held[c1] = true;
+       printf("P%d: async_select polls\n", _pid);
+       exc = false;
+       n = 0;
+       do
+       :: n == 2 || winner != NO_WINNER -> break
+       :: else ->
+          ac = ARM_CHAN(k); as = ARM_SENDS(k); am = ARM_VALUE(k);
+          poll_arm(k, ac, as, am);
+          k = 1 - k;
+          n++
+       od;
+       if
+       :: winner == NO_WINNER ->
+          t_state[t] = UNCLAIMED; /* rearm(), then (next step) read the cancellation flag */
+          t_done[t] = false
+       :: else ->
+          lock_held[c0] = false;
+          lock_held[c1] = false;
+          check_invariant_2(c0)
+       fi;
+       k = 0; n = 0; ac = 0; as = false; am = 0;
+       unlock(c1)
+     };
+     if
+     :: winner == NO_WINNER ->
+        /* still under the locks; a lock-free cancel() may have come in
+           between: a cancel() that sets the flag later finds the token
+           armed and withdraws us; one that set it earlier is seen here, and
+           exactly one of us wins the abort */
+        d_step {
+          if
+          :: !cancel_requested[t] ->   /* enqueue_arms_locked, notify-only */
+             k = 0;
+             do
+             :: k == 2 -> break
+             :: else ->
+                fresh_waiter(w + k);   /* channel_arm::fresh_waiter */
+                ac = ARM_CHAN(k); am = ARM_VALUE(k);
+                if
+                :: ARM_SENDS(k) -> enqueue_waiting_sender_locked(ac, w + k, am)
+                :: else -> enqueue_receiver_locked(ac, w + k)
+                fi;
+                k++
+             od
+          :: else ->
+             try_abort(t, aborted);
+             winner = (aborted -> SELECT_CANCELLED : SELECT_LEAVE_TO_CANCEL)
+          fi;
+          lock_held[c0] = false;
+          lock_held[c1] = false;
+          k = 0; ac = 0; am = 0; aborted = false;
+          check_invariant_2(c0);
+          unlock(c1)
+        }
+     :: else
+     fi;
+     complete_all()
+  :: else
+  fi;
+  if
+  :: winner == NO_WINNER || winner == SELECT_LEAVE_TO_CANCEL ->
+     /* queued, or withdrawn by cancel(): a partner's `complete` or cancel()
+        posts resume, possibly at once */
+     atomic { t_parked[t] = true; winner = NO_WINNER };
+WAIT_LABEL(async_select_wait)
+     t_done[t];
+     t_parked[t] = false;
+     goto resume
+  :: else
+  fi;
+  /* conclude: the winning arm's result, or operation_aborted / the timeout
+     arm; a send arm that did not win hands its value back (take_value) */
+  d_step {
+    printf("P%d: async_select: winner %d, %e m%d\n", _pid, winner, res, got);
+    assert(!w_linked[w] && !w_linked[w + 1]);
+    if
+    :: winner == 0 -> arm_finished(sends0, m0, w)
+    :: winner == 1 -> arm_finished(sends1, m1, w + 1)
+    :: else -> assert(winner == SELECT_CANCELLED && got == 0)
+    fi;
+    if
+    :: sends0 && winner != 0 -> res = op_would_block; send_finished(m0, res, w)
+    :: else
+    fi;
+    if
+    :: sends1 && winner != 1 -> res = op_would_block; send_finished(m1, res, w + 1)
+    :: else
+    fi;
+    slot_connected[t] = false;   /* clear_cancellation_slot() */
+    winner = 0; res = 0; got = 0; claimed = false; arm = 0
+  }
+}
+
+/* async_select_operation::cancel(), from the cancellation slot or the
+   timeout arm's timer, at any time while the slot is connected: the token is
+   claimable only while the arms are queued, so a successful abort means it
+   withdrew a waiting select and posts resume; otherwise the resume that is
+   posted or running sees the request. */
+proctype select_canceller(byte t) {
+  bool aborted;
+end_idle:
+  atomic { slot_connected[t] -> cancel_requested[t] = true };   /* request_cancel() */
+  d_step {
+    printf("P%d: cancel async_select\n", _pid);
+    try_abort(t, aborted);
+    if
+    :: aborted -> assert(!t_done[t]); t_done[t] = true; printf("P%d: post resume\n", _pid)
+    :: else
+    fi;
+    aborted = false
+  }
+}
+#endif
 
 /* ======================================================== quiescence ==== */
 

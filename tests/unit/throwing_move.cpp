@@ -179,3 +179,89 @@ TEST_CASE("throwing_move: every receive form moves a buffered message once", "[t
   CHECK(sel.select().recv_result()->payload == 7);
   CHECK(counted_move::moves == 1);
 }
+
+// An operation resumed on its executor that throws there (a move of the
+// message, an allocation) is destroyed without running its handler, as one
+// whose start throws is: the exception leaves io_context::run(), and the
+// operation holds no work, no handler in its cancellation slot and no part
+// of the channel. Pins a bug: it was leaked, and its outstanding work kept
+// every later run() from returning.
+TEST_CASE("throwing_move: an async receive that throws on its executor leaves nothing behind", "[throwing_move][async][regression]") {
+  const bool bounded = GENERATE(false, true);
+  INFO((bounded ? "bounded" : "unbounded"));
+  auto [tx, rx] = bounded ? rill::sync_channel<throwing_move>(4) : rill::channel<throwing_move>();
+  asio::io_context io;
+  asio::cancellation_signal cancel;
+  bool invoked = false;
+  rx.async_recv(asio::bind_cancellation_slot(
+      cancel.slot(), asio::bind_executor(io, [&invoked](std::error_code, std::optional<throwing_move>) { invoked = true; })));
+  io.poll();  // queued: waiting for a message
+  REQUIRE(tx.send(throwing_move(5)));
+  {
+    fail_moves_while_alive failing;
+    CHECK_THROWS_AS(io.run(), std::runtime_error);
+  }
+  CHECK_FALSE(invoked);
+  CHECK_FALSE(cancel.slot().has_handler());
+  io.restart();
+  io.poll();
+  CHECK(io.stopped());  // no outstanding work left behind
+  CHECK(rx.size() == 1);  // the message stayed in the channel
+  CHECK(rx.try_recv()->payload == 5);
+}
+
+TEST_CASE("throwing_move: an async send that throws on its executor leaves nothing behind", "[throwing_move][async][regression]") {
+  auto [tx, rx] = rill::sync_channel<throwing_move>(1);
+  REQUIRE(tx.send(throwing_move(1)));  // full: the next send waits
+  asio::io_context io;
+  bool invoked = false;
+  tx.async_send(throwing_move(2), asio::bind_executor(io, [&invoked](std::error_code, std::optional<throwing_move>) {
+                  invoked = true;
+                }));
+  io.poll();  // queued: waiting for room
+  // The receive makes room and moves the waiting send's value in: that
+  // move (the receive's second) throws, so the send is resumed to try again
+  // itself ...
+  throwing_move::moves_until_throw = 1;
+  CHECK(rx.try_recv()->payload == 1);
+  {
+    fail_moves_while_alive failing;  // ... and its own move into the channel throws too
+    CHECK_THROWS_AS(io.run(), std::runtime_error);
+  }
+  CHECK_FALSE(invoked);
+  io.restart();
+  io.poll();
+  CHECK(io.stopped());
+  CHECK(rx.size() == 0);
+}
+
+TEST_CASE("throwing_move: an async_select that throws on its executor leaves nothing behind", "[throwing_move][async][regression]") {
+  const bool timed = GENERATE(false, true);
+  INFO((timed ? "with a timeout arm" : "without a timeout arm"));
+  auto [tx, rx] = rill::channel<throwing_move>();
+  auto [idle_tx, idle_rx] = rill::channel<int>();
+  asio::io_context io;
+  asio::cancellation_signal cancel;
+  bool invoked = false;
+  auto handler = asio::bind_cancellation_slot(
+      cancel.slot(), asio::bind_executor(io, [&invoked](std::error_code, auto) { invoked = true; }));
+  if (timed)
+    rill::async_select(rill::recv(rx), rill::recv(idle_rx), rill::timeout(std::chrono::hours(1)), handler);
+  else
+    rill::async_select(rill::recv(rx), rill::recv(idle_rx), handler);
+  io.poll();  // queued on both channels
+  REQUIRE(tx.send(throwing_move(3)));
+  {
+    fail_moves_while_alive failing;  // the select's move of the message into its result throws
+    CHECK_THROWS_AS(io.run(), std::runtime_error);
+  }
+  CHECK_FALSE(invoked);
+  io.restart();
+  io.run();  // a timed select's timer, cancelled, calls back and lets the operation go
+  CHECK(io.stopped());
+  CHECK_FALSE(cancel.slot().has_handler());
+  CHECK_FALSE(invoked);
+  CHECK(rx.try_recv()->payload == 3);  // the message stayed in the channel
+  REQUIRE(idle_tx.send(1));
+  CHECK(idle_rx.try_recv().value() == 1);  // and the other arm is no longer queued there
+}

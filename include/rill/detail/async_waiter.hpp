@@ -210,8 +210,9 @@ class core_ref {
 /// cancellation slot), withdraw_if_waiting() (a shutdown found it: withdraw
 /// its waiters if still queued and unclaimed; true if it did),
 /// dequeue_all() (withdraw whatever waiter is still queued before the memory
-/// goes) and release_io_objects() (a shutdown found it: destroy the I/O
-/// objects it owns, such as a timer, while their services still exist).
+/// goes), release_io_objects() (a shutdown found it: destroy the I/O
+/// objects it owns, such as a timer, while their services still exist) and
+/// abandon() (its resume threw: go without invoking the handler).
 template <class Derived, class Handler, class Value>
 class async_operation_base : public claim_token, public pending_operation {
  protected:
@@ -345,7 +346,15 @@ class async_operation_base : public claim_token, public pending_operation {
     clear_cancellation_slot();
     Handler handler(std::move(*handler_));
     destroy();
+    if (bool* completed = completed_in_resume()) *completed = true;  // what the handler throws is its own
     std::move(handler)(ec, std::move(value));
+  }
+
+  /// Destroys the operation without invoking its handler: what becomes of
+  /// one that cannot go on (its resume threw, see resume_function).
+  void destroy_uninvoked() noexcept {
+    clear_cancellation_slot();
+    destroy();
   }
 
   /// The executor the handler runs on, for I/O objects the operation owns.
@@ -379,8 +388,32 @@ class async_operation_base : public claim_token, public pending_operation {
     ~resume_function() {
       if (op != nullptr) op->destroy();
     }
-    void operator()() { std::exchange(op, nullptr)->resume(); }
+    /// Runs the operation. If resume() throws before the operation
+    /// completed (a move of T or an allocation failed here), the operation
+    /// cannot go on and nobody else will touch it: it is abandoned, as one
+    /// whose start threw is (Derived::abandon: destroyed without running its
+    /// handler), and the exception leaves the executor's run().
+    void operator()() {
+      Derived* resumed = std::exchange(op, nullptr);
+      bool completed = false;
+      bool* const outer = std::exchange(completed_in_resume(), &completed);
+      try {
+        resumed->resume();
+      } catch (...) {
+        completed_in_resume() = outer;
+        if (!completed) resumed->abandon();
+        throw;
+      }
+      completed_in_resume() = outer;
+    }
   };
+
+  /// Set while this thread runs a resume_function: where complete() records
+  /// that the operation is gone (its handler's exceptions are the handler's).
+  static bool*& completed_in_resume() noexcept {
+    thread_local bool* completed = nullptr;
+    return completed;
+  }
 
   class cancel_handler {
    public:
@@ -505,7 +538,12 @@ class async_operation final
       // senders often wait: check before registering.
       if (core_->capacity() != std::size_t{0}) this->register_pending();
       const op_result r =
-          this->attempt_or_queue([this](bool queue) { return core_->wait_for_message(queue ? &waiter_ : nullptr); });
+          this->attempt_or_queue([this](bool queue) {
+            // The cancellation slot is connected: a cancel() from another
+            // thread may come before we queue, find nothing to withdraw,
+            // and rely on this check under the lock.
+            return core_->wait_for_message(queue ? &waiter_ : nullptr, this->cancel_flag());
+          });
       if (r != op_result::queued) this->post_resume();
     }
   }
@@ -582,6 +620,21 @@ class async_operation final
   }
 
   bool withdraw_if_waiting() noexcept { return core_->abort(waiter_); }
+
+  /// resume() threw; the message or value stayed where it was. A receive
+  /// may have been woken for a message it now leaves: the channel's other
+  /// receivers are told, as a cancelled receive does.
+  void abandon() noexcept {
+    if constexpr (!is_send) {
+      try {
+        core_->pass_on();
+      } catch (...) {
+        // A direct receiver's hand-off threw there: that receiver retries
+        // itself (invariant 5); the exception already on its way is ours.
+      }
+    }
+    this->destroy_uninvoked();
+  }
 
   /// A single waiter is never queued when the operation is freed: it was
   /// claimed, withdrawn, or never queued.

@@ -150,11 +150,11 @@ class channel_core {
   /// Takes nothing; tells a receiver that takes its message later whether
   /// to try now: `done` if a message may be ready (or the channel is
   /// closed), else `queued` with the notify-only receiver `w` queued, or
-  /// `would_block` without `w`.
-  op_result wait_for_message(waiter<T>* w) {
+  /// `would_block` without `w` or once `give_up` is set (see send).
+  op_result wait_for_message(waiter<T>* w, const std::atomic<bool>* give_up = nullptr) {
     std::lock_guard lock(mutex_);
     if (buffered_locked() != 0 || !senders_waiting_.empty() || closed_) return op_result::done;
-    if (w == nullptr) return op_result::would_block;
+    if (w == nullptr || gave_up(give_up)) return op_result::would_block;
     enqueue_receiver_locked(*w, receive_slot<T>());
     return op_result::queued;
   }
@@ -238,7 +238,14 @@ class channel_core {
         // this receiver gets the oldest of them, not our newer value, so
         // nobody sees a producer's messages out of order.
         deliver_front_locked(*r, wake);
-        push_locked(std::move(value));
+        try {
+          push_locked(std::move(value));
+        } catch (...) {
+          // Our value stays with us, but the slot just freed must not stay
+          // empty beside a queued sender (invariant 2).
+          refill_locked(wake);
+          throw;
+        }
       }
       return op_result::done;
     }
