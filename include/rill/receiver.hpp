@@ -98,9 +98,11 @@ class receiver {
   /// detail/awaitable_ops.hpp).
   template <class CompletionToken>
   auto async_recv(CompletionToken&& token) const {
+#if defined(ASIO_HAS_CO_AWAIT)  // without it Asio has no use_awaitable
     if constexpr (detail::is_use_awaitable<std::decay_t<CompletionToken>>)
       return detail::awaitable_recv(detail::core_ref<T>(core()), token);
     else
+#endif
       return asio::async_initiate<CompletionToken, void(std::error_code, detail::async_recv_value<T>)>(
           detail::initiate_async_recv<T>{detail::core_ref<T>(core())}, token);
   }

@@ -83,9 +83,11 @@ class sender {
   /// suspending the coroutine (within a budget, see detail/awaitable_ops.hpp).
   template <class CompletionToken>
   auto async_send(T value, CompletionToken&& token) const {
+#if defined(ASIO_HAS_CO_AWAIT)  // without it Asio has no use_awaitable
     if constexpr (detail::is_use_awaitable<std::decay_t<CompletionToken>>)
       return detail::awaitable_send(detail::core_ref<T>(core()), std::move(value), token);
     else
+#endif
       return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<T>)>(
           detail::initiate_async_send<T>{detail::core_ref<T>(core())}, token, std::move(value));
   }
