@@ -23,6 +23,7 @@
 #pragma once
 
 #include <rill/detail/async_waiter.hpp>
+#include <rill/detail/last_of_two.hpp>
 #include <rill/detail/select_engine.hpp>
 #include <rill/select.hpp>
 
@@ -192,16 +193,15 @@ class async_select_operation final
     std::size_t winner = select_would_block;
     enum class then { wait, conclude_cancelled, leave_to_cancel } next = then::wait;
     {
-      completion_list wake;  // declared first: completes after every lock is released
-      select_locks locks(engine_arms_, lock_scratch);
-      winner = poll_arms_locked(engine_arms_, order, select_order::random, wake);
+      locked_section<select_locks> locked(engine_arms_, lock_scratch);
+      winner = poll_arms_locked(engine_arms_, order, select_order::random, locked.wake);
       if (winner == select_would_block) {
         // Rearm, then read the cancellation flag: a cancel() that sets it
         // later finds the token armed and withdraws us; one that set it
         // earlier is seen here, and exactly one of us wins the abort.
         this->rearm();
         if (!this->cancel_requested())
-          enqueue_arms_locked(engine_arms_, *this, wake, true);
+          enqueue_arms_locked(engine_arms_, *this, locked.wake, true);
         else
           next = this->try_abort() ? then::conclude_cancelled : then::leave_to_cancel;
       }
@@ -267,8 +267,8 @@ class async_select_operation final
   };
 
   void finish_part() {
-    // acq_rel: the last part sees the outcome the other one stored.
-    if (parts_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // The last part sees the outcome the other one stored (last_of_two).
+    if (!parts_.finish()) return;
     if (!outcome_) return this->destroy_uninvoked();  // abandoned
     auto [ec, value] = std::move(*outcome_);
     this->complete(ec, std::move(value));
@@ -308,7 +308,7 @@ class async_select_operation final
   std::size_t timeout_position_ = 0;
   std::conditional_t<timed, std::optional<asio::steady_timer>, no_timer> timer_;
   std::atomic<bool> timed_out_{false};
-  std::atomic<int> parts_{2};  ///< the select and the timer's wait
+  last_of_two parts_;  ///< the select and the timer's wait
   std::optional<std::pair<std::error_code, completion_value>> outcome_;
   select_result<Arms...> result_;  ///< the winner's outcome; a receive arm's message lands here
   destinations destinations_;      ///< where each receive arm's slot points: into result_

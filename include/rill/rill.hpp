@@ -3,6 +3,7 @@
 
 #include <rill/async_select.hpp>
 #include <rill/channel.hpp>
+#include <rill/dynamic_select.hpp>
 #include <rill/error.hpp>
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>

@@ -19,7 +19,8 @@
 //     the oldest one, never a newer value, which keeps per-producer order.
 //  3. A waiter's memory stays valid while it is linked, and, once claimed,
 //     until its token's `complete` has been called. Tokens are completed
-//     after the lock is released (completion_list).
+//     after the lock is released (completion_list, gathered by a
+//     locked_section, which releases its lock first).
 //  4. `closed_` never goes back to false. Once set: sends fail, receivers
 //     drain the buffer and then fail, and no waiter is queued any more.
 //  5. A move of T that throws changes nothing it did not finish: the
@@ -108,10 +109,9 @@ class channel_core {
   /// aborts under the same lock always finds the waiter queued or not at
   /// all, and the caller need not touch its waiter again after `queued`.
   op_result send(T& value, waiter<T>* w, const std::atomic<bool>* give_up = nullptr) {
-    completion_list wake;  // declared first: completes after the lock is released
-    std::lock_guard lock(mutex_);
+    section locked(mutex_);
     if (w != nullptr && gave_up(give_up)) w = nullptr;
-    return send_locked(value, w, wake);
+    return send_locked(value, w, locked.wake);
   }
 
   /// One receive attempt. `sink(T&&)` consumes the message on `done`; with
@@ -119,9 +119,8 @@ class channel_core {
   /// unless `give_up` is set (see send).
   template <class Sink>
   op_result recv(Sink&& sink, waiter<T>* w, receive_slot<T> slot, const std::atomic<bool>* give_up = nullptr) {
-    completion_list wake;
-    std::lock_guard lock(mutex_);
-    op_result r = try_recv_locked(sink, wake);
+    section locked(mutex_);
+    op_result r = try_recv_locked(sink, locked.wake);
     if (r == op_result::would_block && w != nullptr && !gave_up(give_up)) {
       enqueue_receiver_locked(*w, slot);
       r = op_result::queued;
@@ -133,11 +132,10 @@ class channel_core {
   /// Returns how many were taken, or nothing when none was there.
   template <class Sink>
   std::size_t recv_batch(Sink&& sink, std::size_t max, bool& disconnected) {
-    completion_list wake;
-    std::lock_guard lock(mutex_);
+    section locked(mutex_);
     std::size_t taken = 0;
     while (taken < max) {
-      op_result r = try_recv_locked(sink, wake);
+      op_result r = try_recv_locked(sink, locked.wake);
       if (r != op_result::done) {
         disconnected = r == op_result::disconnected;
         break;
@@ -168,9 +166,8 @@ class channel_core {
   /// A notified receiver that will not receive after all (cancelled) hands
   /// its wake-up to the receivers still queued.
   void pass_on() {
-    completion_list wake;
-    std::lock_guard lock(mutex_);
-    pass_on_locked(wake);
+    section locked(mutex_);
+    pass_on_locked(locked.wake);
   }
 
   /// The owner gives up on its queued waiter (timeout, cancellation).
@@ -187,9 +184,8 @@ class channel_core {
   /// Refuses new sends and completes every waiter with `disconnected`;
   /// what is buffered stays for the receivers. Idempotent.
   void close() noexcept {
-    completion_list wake;
-    std::lock_guard lock(mutex_);
-    close_locked(wake);
+    section locked(mutex_);
+    close_locked(locked.wake);
   }
 
   // ---- observers --------------------------------------------------------
@@ -459,13 +455,15 @@ class channel_core {
     // message's destructor may itself use a channel, even this one.
     segmented_list<T> discarded_list;
     ring_buffer<T> discarded_ring;
-    completion_list wake;
-    std::lock_guard lock(mutex_);
-    close_locked(wake);
+    section locked(mutex_);
+    close_locked(locked.wake);
     discarded_list = std::move(list_);
     discarded_ring = std::move(ring_);
     buffered_hint_.store(false, std::memory_order_relaxed);
   }
+
+  /// One operation's critical section on this channel (locked_section).
+  using section = locked_section<std::lock_guard<futex_mutex>>;
 
   // The lock and everything it guards share the first cache lines; the
   // counts, touched only when handles are copied or dropped, live apart.

@@ -138,14 +138,13 @@ inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::
     std::size_t winner = select_would_block;
     bool queued = false;
     {
-      completion_list wake;  // declared first: completes after every lock is released
-      select_locks locks(arms, lock_scratch);
-      winner = poll_arms_locked(arms, order, policy, wake);
+      locked_section<select_locks> locked(arms, lock_scratch);
+      winner = poll_arms_locked(arms, order, policy, locked.wake);
       const bool expired = deadline != nullptr && std::chrono::steady_clock::now() >= *deadline;
       if (winner == select_would_block && expired)
         winner = select_timed_out;
       else if (winner == select_would_block && blocking)
-        queued = enqueue_arms_locked(arms, token, wake, false);
+        queued = enqueue_arms_locked(arms, token, locked.wake, false);
     }
     if (winner != select_would_block || !blocking) return winner;
     if (!queued && deadline == nullptr)

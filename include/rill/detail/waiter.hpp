@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 namespace rill::detail {
 
@@ -207,6 +208,21 @@ class completion_list {
  private:
   waiter_base* head_ = nullptr;
   waiter_base* tail_ = nullptr;
+};
+
+/// A critical section that completes the waiters it claimed only after its
+/// lock is released (invariant 3 of channel_core: a token's completion may
+/// free the waiter, wake a thread that takes the lock again, or post). The
+/// order is structural: `lock` is declared after `wake`, so it is destroyed,
+/// and released, first. `Lock` is one channel's lock_guard, or a select's
+/// set of locks.
+template <class Lock>
+struct locked_section {
+  template <class... Args>
+  explicit locked_section(Args&&... args) : lock(std::forward<Args>(args)...) {}
+
+  completion_list wake;
+  Lock lock;
 };
 
 }  // namespace rill::detail

@@ -1,0 +1,32 @@
+// rill — a counted reference to a channel's core, held by initiation objects
+// and asynchronous operations.
+#pragma once
+
+#include <rill/detail/channel_core.hpp>
+
+#include <utility>
+
+namespace rill::detail {
+
+/// A counted reference to a core, for initiation objects (a deferred
+/// operation may be launched after every handle is gone) and operations.
+template <class T>
+class core_ref {
+ public:
+  explicit core_ref(channel_core<T>& core) noexcept : core_(&core) { core_->retain(); }
+  core_ref(const core_ref& other) noexcept : core_(other.core_) { core_->retain(); }
+  /// Moves keep the count as it is: an initiation object is moved around
+  /// several times on its way into an operation.
+  core_ref(core_ref&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+  core_ref& operator=(const core_ref&) = delete;
+  ~core_ref() {
+    if (core_ != nullptr) core_->release();
+  }
+  channel_core<T>& operator*() const noexcept { return *core_; }
+  channel_core<T>* operator->() const noexcept { return core_; }
+
+ private:
+  channel_core<T>* core_;
+};
+
+}  // namespace rill::detail

@@ -1,0 +1,178 @@
+// rill — dynamic_select: a select over receivers and senders of one message
+// type whose arms are added, enabled and disabled at run time.
+#pragma once
+
+#include <rill/detail/select_engine.hpp>
+#include <rill/error.hpp>
+#include <rill/receiver.hpp>
+#include <rill/select.hpp>
+#include <rill/sender.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace rill {
+
+/// What dynamic_select returns: the arm that won and its result.
+template <class T>
+struct selected {
+  std::size_t index;  ///< as returned by add() when the arm was added
+  std::variant<expected<T, recv_error>, expected<void, send_error<T>>> result;
+
+  bool is_recv() const noexcept { return result.index() == 0; }
+  expected<T, recv_error>& recv_result() { return std::get<0>(result); }
+  expected<void, send_error<T>>& send_result() { return std::get<1>(result); }
+};
+
+/// A select over a set of receivers and senders of one message type that
+/// changes at run time: a server waiting on N connections' channels (like
+/// crossbeam's Select or Go's reflect.Select). Arms keep their index and can
+/// be disabled and enabled again; a send arm that won stays off until it is
+/// given a new value with set_value(). The select keeps a copy of each
+/// handle added, so it counts as one more receiver (or sender) of those
+/// channels while it lives. Not thread-safe: one thread selects with it at a
+/// time.
+template <class T>
+class dynamic_select {
+ public:
+  /// Adds a receive arm; returns its index.
+  std::size_t add(const receiver<T>& rx) {
+    receive_entry e{rx, nullptr, std::make_unique<destination>()};
+    e.arm = std::make_unique<recv_arm<T>>(e.rx, true);
+    detail::select_arm* engine_arm = e.arm.get();
+    return push(std::move(e), engine_arm);
+  }
+
+  /// Adds a send arm for `value`; returns its index.
+  std::size_t add(const sender<T>& tx, T value) {
+    send_entry e{tx, nullptr};
+    e.arm = std::make_unique<send_arm<T>>(e.tx, std::move(value), true);
+    detail::select_arm* engine_arm = e.arm.get();
+    return push(std::move(e), engine_arm);
+  }
+
+  void enable(std::size_t index, bool on = true) {
+    std::visit([on](auto& e) { e.arm->set_enabled(on); }, arms_.at(index));
+  }
+  void disable(std::size_t index) { enable(index, false); }
+
+  /// Gives a send arm a new value to send.
+  void set_value(std::size_t index, T value) { send_entry_at(index, "set_value").arm->set_value(std::move(value)); }
+
+  /// A send arm's value, unless it was sent (or handed back in an error).
+  [[nodiscard("the value taken out of the arm")]] std::optional<T> take_value(std::size_t index) {
+    return send_entry_at(index, "take_value").arm->take_value();
+  }
+
+  std::size_t size() const noexcept { return arms_.size(); }
+
+  // Like the other select forms, these build their result in place: a
+  // received message moves once, from the channel into the object returned.
+
+  /// Blocks until one enabled arm completes; random among ready arms.
+  /// Throws std::logic_error if no arm is enabled.
+  RILL_NODISCARD_RECV selected<T> select() {
+    selected<T> result = placeholder();
+    (void)run(result, nullptr, true);
+    return result;
+  }
+
+  /// Completes a ready arm, or returns std::nullopt.
+  RILL_NODISCARD_RECV std::optional<selected<T>> try_select() { return run_optional(nullptr, false); }
+
+  /// Like select(), or std::nullopt once `timeout` passed.
+  template <class Rep, class Period>
+  RILL_NODISCARD_RECV std::optional<selected<T>> select_timeout(const std::chrono::duration<Rep, Period>& timeout) {
+    const auto d = detail::deadline_after(timeout);
+    return run_optional(&d, true);
+  }
+
+  /// Like select(), or std::nullopt at `deadline`.
+  template <class Clock, class Duration>
+  RILL_NODISCARD_RECV std::optional<selected<T>> select_deadline(const std::chrono::time_point<Clock, Duration>& deadline) {
+    const auto d = detail::to_steady_deadline(deadline);
+    return run_optional(&d, true);
+  }
+
+  /// select_order::biased makes the first ready arm in index order win.
+  void set_order(select_order order) noexcept { order_ = order; }
+
+ private:
+  /// Where a receive arm puts its message: the result of the current run.
+  using destination = detail::alternative_destination<decltype(selected<T>::result), 0>;
+
+  // Each entry keeps its own copy of the handle its arm uses, and its arm
+  // (and a receive arm's destination) at a fixed address.
+  struct receive_entry {
+    receiver<T> rx;
+    std::unique_ptr<recv_arm<T>> arm;
+    std::unique_ptr<destination> into;
+  };
+  struct send_entry {
+    sender<T> tx;
+    std::unique_ptr<send_arm<T>> arm;
+  };
+  using entry = std::variant<receive_entry, send_entry>;
+
+  send_entry& send_entry_at(std::size_t index, const char* what) {
+    auto* e = std::get_if<send_entry>(&arms_.at(index));
+    if (e == nullptr) throw std::invalid_argument(not_a_send_arm(what));
+    return *e;
+  }
+
+  static std::string not_a_send_arm(const char* what) {
+    return std::string("rill::dynamic_select::") + what + ": arm is not a send arm";
+  }
+
+  static selected<T> placeholder() noexcept {
+    return selected<T>{0, decltype(selected<T>::result)(std::in_place_index<0>, recv_arm<T>::placeholder())};
+  }
+
+  std::size_t push(entry e, detail::select_arm* arm) {
+    arms_.push_back(std::move(e));
+    engine_arms_.push_back(arm);
+    order_scratch_.push_back(0);
+    lock_scratch_.push_back(nullptr);
+    return arms_.size() - 1;
+  }
+
+  std::optional<selected<T>> run_optional(const detail::steady_deadline* deadline, bool blocking) {
+    std::optional<selected<T>> result(std::in_place, placeholder());
+    if (!run(*result, deadline, blocking)) result.reset();
+    return result;
+  }
+
+  /// One select into `result`; false if it timed out or nothing was ready.
+  bool run(selected<T>& result, const detail::steady_deadline* deadline, bool blocking) {
+    for (entry& e : arms_) {
+      if (auto* r = std::get_if<receive_entry>(&e)) {
+        r->into->result = &result.result;
+        r->arm->set_destination(detail::receive_slot<T>::into(*r->into));
+      }
+    }
+    const std::size_t won =
+        detail::run_select(engine_arms_, order_scratch_, lock_scratch_, order_, deadline, blocking);
+    if (won == detail::select_would_block || won == detail::select_timed_out) return false;
+    result.index = won;
+    if (auto* s = std::get_if<send_entry>(&arms_[won]))
+      result.result.template emplace<1>(s->arm->take_result());
+    else if (std::get<receive_entry>(arms_[won]).arm->won_disconnected())
+      result.result.template emplace<0>(tl::unexpect, recv_error{});
+    return true;
+  }
+
+  std::vector<entry> arms_;
+  std::vector<detail::select_arm*> engine_arms_;
+  std::vector<std::size_t> order_scratch_;
+  std::vector<detail::futex_mutex*> lock_scratch_;
+  select_order order_ = select_order::random;
+};
+
+}  // namespace rill
