@@ -110,8 +110,7 @@ class async_operation_base : public claim_token, public pending_operation {
     try {
       op->begin();
     } catch (...) {
-      op->clear_cancellation_slot();
-      op->destroy();
+      op->destroy_uninvoked();
       throw;
     }
   }
