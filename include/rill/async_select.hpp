@@ -22,7 +22,8 @@
 // still wins.
 #pragma once
 
-#include <rill/detail/async_waiter.hpp>
+#include <rill/detail/async_operation_base.hpp>
+#include <rill/detail/initiation.hpp>
 #include <rill/detail/last_of_two.hpp>
 #include <rill/detail/select_engine.hpp>
 #include <rill/select.hpp>

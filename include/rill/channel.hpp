@@ -1,8 +1,16 @@
-// rill — creating channels.
+// rill — creating channels, and the thread layer of rill: with this header
+// come the handles (sender, receiver: blocking, try and timed operations),
+// the error types, select and dynamic_select. It needs only the standard
+// library and tl::expected; the asynchronous operations are the Asio layer,
+// <rill/asio.hpp>, and the fmt formatters are <rill/fmt.hpp>.
 #pragma once
 
+#include <rill/detail/channel_access.hpp>
 #include <rill/detail/channel_core.hpp>
+#include <rill/dynamic_select.hpp>
+#include <rill/error.hpp>
 #include <rill/receiver.hpp>
+#include <rill/select.hpp>
 #include <rill/sender.hpp>
 
 #include <cstddef>
@@ -10,34 +18,6 @@
 #include <utility>
 
 namespace rill {
-
-namespace detail {
-
-struct channel_access {
-  template <class T>
-  static std::pair<sender<T>, receiver<T>> make(std::size_t capacity) {
-    // Checked here rather than in the handle classes, where T may still be
-    // incomplete (a message that carries a sender of its own channel).
-    static_assert(check_message_type<T>());
-    // The core starts with one sender, one receiver and a reference for
-    // each; the two handles adopt them.
-    auto* core = new channel_core<T>(capacity);
-    return {sender<T>(core), receiver<T>(core)};
-  }
-
-  /// The core behind a handle, for operations over several channels
-  /// (select); throws std::logic_error for an empty handle.
-  template <class T>
-  static channel_core<T>* core(const sender<T>& tx) {
-    return &tx.core();
-  }
-  template <class T>
-  static channel_core<T>* core(const receiver<T>& rx) {
-    return &rx.core();
-  }
-};
-
-}  // namespace detail
 
 /// An unbounded channel: send never blocks; memory grows with what is
 /// buffered and is given back as it drains.

@@ -4,10 +4,12 @@
 // value back inside its error, a receive fails only when nothing is buffered
 // and nothing more can arrive (or when a try/timed form gives up). Every
 // error also maps to a std::error_code in the "rill" category, which is what
-// the asynchronous operations complete with.
+// the asynchronous operations complete with. fmt formatters for every error
+// type come with <rill/fmt.hpp>.
 #pragma once
 
-#include <fmt/format.h>
+#include <rill/detail/config.hpp>
+
 #include <tl/expected.hpp>
 
 #include <string>
@@ -43,35 +45,9 @@ enum class errc {
   timeout,           ///< the deadline passed first (timed forms only)
 };
 
-namespace detail {
-
-class error_category_impl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "rill"; }
-
-  std::string message(int value) const override {
-    switch (static_cast<errc>(value)) {
-      case errc::disconnected:
-        return "channel disconnected";
-      case errc::full:
-        return "channel full";
-      case errc::empty:
-        return "channel empty";
-      case errc::timeout:
-        return "channel operation timed out";
-    }
-    return "unknown rill error";
-  }
-};
-
-}  // namespace detail
-
-/// The "rill" error category. A function-local static in an inline function
-/// is one object across translation units, so the library stays header-only.
-inline const std::error_category& error_category() noexcept {
-  static const detail::error_category_impl category;
-  return category;
-}
+/// The "rill" error category: one object per program (detail/config.hpp
+/// says how in each build mode), so that equal errors compare equal.
+RILL_DECL const std::error_category& error_category() noexcept;
 
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
@@ -148,49 +124,6 @@ struct std::is_error_code_enum<rill::try_recv_error> : std::true_type {};
 template <>
 struct std::is_error_code_enum<rill::recv_timeout_error> : std::true_type {};
 
-// fmt formatters: errors print as their message, e.g. "channel full"; a send
-// error does not print its value, which may not be formattable.
-template <>
-struct fmt::formatter<rill::errc> : fmt::formatter<fmt::string_view> {
-  template <class FormatContext>
-  auto format(rill::errc e, FormatContext& ctx) const {
-    return fmt::formatter<fmt::string_view>::format(rill::make_error_code(e).message(), ctx);
-  }
-};
-
-template <>
-struct fmt::formatter<rill::try_recv_error> : fmt::formatter<rill::errc> {
-  template <class FormatContext>
-  auto format(rill::try_recv_error e, FormatContext& ctx) const {
-    return fmt::formatter<rill::errc>::format(static_cast<rill::errc>(e), ctx);
-  }
-};
-
-template <>
-struct fmt::formatter<rill::recv_timeout_error> : fmt::formatter<rill::errc> {
-  template <class FormatContext>
-  auto format(rill::recv_timeout_error e, FormatContext& ctx) const {
-    return fmt::formatter<rill::errc>::format(static_cast<rill::errc>(e), ctx);
-  }
-};
-
-template <>
-struct fmt::formatter<rill::recv_error> : fmt::formatter<rill::errc> {
-  template <class FormatContext>
-  auto format(rill::recv_error e, FormatContext& ctx) const {
-    return fmt::formatter<rill::errc>::format(e.kind(), ctx);
-  }
-};
-
-// One formatter serves the three send errors: they differ only in which
-// reasons they can carry.
-template <template <class> class SendError, class T>
-  requires std::is_same_v<SendError<T>, rill::send_error<T>> ||
-           std::is_same_v<SendError<T>, rill::try_send_error<T>> ||
-           std::is_same_v<SendError<T>, rill::send_timeout_error<T>>
-struct fmt::formatter<SendError<T>> : fmt::formatter<rill::errc> {
-  template <class FormatContext>
-  auto format(const SendError<T>& e, FormatContext& ctx) const {
-    return fmt::formatter<rill::errc>::format(e.kind(), ctx);
-  }
-};
+#if defined(RILL_HEADER_ONLY)
+#include <rill/detail/impl/error.ipp>
+#endif

@@ -1,14 +1,10 @@
 // rill — the receiving handle of a channel.
 #pragma once
 
-#include <rill/detail/async_waiter.hpp>
-#include <rill/detail/awaitable_ops.hpp>
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
 #include <rill/detail/receive_result.hpp>
 #include <rill/error.hpp>
-
-#include <asio/async_result.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -96,16 +92,13 @@ class receiver {
   /// thread's call. With asio::use_awaitable a ready message is returned to
   /// the coroutine without suspending it (within a budget, see
   /// detail/awaitable_ops.hpp).
+  ///
+  /// Part of the Asio layer: defined in <rill/async_recv.hpp>, which
+  /// <rill/asio.hpp> and <rill/rill.hpp> include. Without it a call fails to
+  /// compile ("use of ... before deduction of 'auto'").
   template <class CompletionToken>
-  auto async_recv(CompletionToken&& token) const {
-#if defined(ASIO_HAS_CO_AWAIT)  // without it Asio has no use_awaitable
-    if constexpr (detail::is_use_awaitable<std::decay_t<CompletionToken>>)
-      return detail::awaitable_recv(detail::core_ref<T>(core()), token);
-    else
-#endif
-      return asio::async_initiate<CompletionToken, void(std::error_code, detail::async_recv_value<T>)>(
-          detail::initiate_async_recv<T>{detail::core_ref<T>(core())}, token);
-  }
+  auto async_recv(CompletionToken&& token) const;
+
 
   /// Closes the channel from the receiving side: new sends fail and waiting
   /// senders get their values back; what is buffered can still be received.

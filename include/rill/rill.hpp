@@ -1,10 +1,14 @@
-// rill — umbrella header: everything a user of the library needs.
+// rill — umbrella header: every layer. A program that needs less includes
+// one layer: <rill/channel.hpp> (threads: channels, select, dynamic_select;
+// the standard library and tl::expected only), <rill/asio.hpp> (the Asio
+// layer on top of it), <rill/fmt.hpp> (fmt formatters for the errors).
 #pragma once
 
-#include <rill/async_select.hpp>
+#include <rill/asio.hpp>
 #include <rill/channel.hpp>
 #include <rill/dynamic_select.hpp>
 #include <rill/error.hpp>
+#include <rill/fmt.hpp>
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
 #include <rill/sender.hpp>

@@ -15,7 +15,7 @@
 // `arm.take_value()`.
 #pragma once
 
-#include <rill/channel.hpp>
+#include <rill/detail/channel_access.hpp>
 #include <rill/detail/select_engine.hpp>
 #include <rill/error.hpp>
 #include <rill/receiver.hpp>

@@ -1,13 +1,9 @@
 // rill — the sending handle of a channel.
 #pragma once
 
-#include <rill/detail/async_waiter.hpp>
-#include <rill/detail/awaitable_ops.hpp>
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
 #include <rill/error.hpp>
-
-#include <asio/async_result.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -81,16 +77,13 @@ class sender {
   /// it has none), never inside another thread's call. With
   /// asio::use_awaitable a send that can complete at once does so without
   /// suspending the coroutine (within a budget, see detail/awaitable_ops.hpp).
+  ///
+  /// Part of the Asio layer: defined in <rill/async_send.hpp>, which
+  /// <rill/asio.hpp> and <rill/rill.hpp> include. Without it a call fails to
+  /// compile ("use of ... before deduction of 'auto'").
   template <class CompletionToken>
-  auto async_send(T value, CompletionToken&& token) const {
-#if defined(ASIO_HAS_CO_AWAIT)  // without it Asio has no use_awaitable
-    if constexpr (detail::is_use_awaitable<std::decay_t<CompletionToken>>)
-      return detail::awaitable_send(detail::core_ref<T>(core()), std::move(value), token);
-    else
-#endif
-      return asio::async_initiate<CompletionToken, void(std::error_code, std::optional<T>)>(
-          detail::initiate_async_send<T>{detail::core_ref<T>(core())}, token, std::move(value));
-  }
+  auto async_send(T value, CompletionToken&& token) const;
+
 
   /// Closes the channel: new sends fail, waiting senders get their values
   /// back, receivers drain what is buffered and then see disconnected.

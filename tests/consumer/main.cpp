@@ -1,8 +1,22 @@
-// Uses rill as an outside project would: only the public umbrella header.
+// Uses every layer of rill as an outside project would: the umbrella header
+// and the rill::asio and rill::fmt targets.
 #include <rill/rill.hpp>
 
+#include <asio/io_context.hpp>
+#include <fmt/format.h>
+
+#include <optional>
+#include <system_error>
+
 int main() {
+  asio::io_context io;
   auto [tx, rx] = rill::channel<int>();
-  tx.send(42);
-  return rx.recv().value() == 42 ? 0 : 1;
+  std::optional<int> received;
+  rx.async_recv([&](std::error_code ec, int v) {
+    if (!ec) received = v;
+  });
+  if (!tx.send(42)) return 1;
+  io.run();
+  const std::string disconnected = fmt::format("{}", rill::errc::disconnected);
+  return received == 42 && disconnected == "channel disconnected" ? 0 : 1;
 }

@@ -3,7 +3,11 @@
 #   cmake -DMODE=add_subdirectory|find_package
 #         -DCONSUMER_SOURCE_DIR=... -DRILL_SOURCE_DIR=... -DRILL_BINARY_DIR=...
 #         -DWORK_DIR=... -DGENERATOR=... -DCXX_COMPILER=... -DBUILD_TYPE=...
+#         [-DPROGRAMS=a;b] [-DEXTRA_ARGS=-DX=1;...]
 #         -P run_consumer.cmake
+#
+# PROGRAMS names the executables to run once built (default: consumer and
+# consumer_threads); EXTRA_ARGS go to the consumer's configure step.
 #
 # find_package mode first installs rill (configured in RILL_BINARY_DIR) into
 # WORK_DIR/prefix, then points the consumer at that prefix only.
@@ -15,6 +19,9 @@ foreach(var MODE CONSUMER_SOURCE_DIR RILL_SOURCE_DIR RILL_BINARY_DIR WORK_DIR GE
 endforeach()
 if(NOT BUILD_TYPE)
   set(BUILD_TYPE Release)
+endif()
+if(NOT PROGRAMS)
+  set(PROGRAMS consumer consumer_threads)
 endif()
 
 function(run step)
@@ -33,7 +40,8 @@ set(configure_args
   -G "${GENERATOR}"
   -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
   -DCMAKE_BUILD_TYPE=${BUILD_TYPE}
-  -DRILL_CONSUMER_MODE=${MODE})
+  -DRILL_CONSUMER_MODE=${MODE}
+  ${EXTRA_ARGS})
 
 if(MODE STREQUAL "add_subdirectory")
   list(APPEND configure_args "-DRILL_SOURCE_DIR=${RILL_SOURCE_DIR}")
@@ -51,5 +59,7 @@ endif()
 
 run(configure "${CMAKE_COMMAND}" ${configure_args})
 run(build "${CMAKE_COMMAND}" --build "${build_dir}" --config "${BUILD_TYPE}" --parallel 2)
-run(run "${build_dir}/consumer")
-message(STATUS "[${MODE}] consumer ran and returned 0")
+foreach(program IN LISTS PROGRAMS)
+  run("run ${program}" "${build_dir}/${program}")
+endforeach()
+message(STATUS "[${MODE}] ${PROGRAMS} ran and returned 0")

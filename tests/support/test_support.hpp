@@ -6,6 +6,7 @@
 #pragma once
 
 #include <rill/channel.hpp>
+#include <rill/fmt.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>

@@ -2,8 +2,8 @@
 // logic: one allocation with the handler's allocator, outstanding work on
 // its executor, the registry of its context, its cancellation slot, resuming
 // through a post, and completing by freeing itself, then invoking the
-// handler. The operations themselves: async_waiter.hpp (send and receive)
-// and async_select.hpp.
+// handler. The operations themselves: async_send_operation.hpp,
+// async_recv_operation.hpp and async_select.hpp.
 #pragma once
 
 #include <rill/detail/channel_core.hpp>  // op_result
@@ -55,11 +55,13 @@ inline constexpr bool resumes_spawned_coroutine<asio::detail::awaitable_handler<
 ///
 /// `Derived` provides resume() (runs on the executor), cancel() (from the
 /// cancellation slot), withdraw_if_waiting() (a shutdown found it: withdraw
-/// its waiters if still queued and unclaimed; true if it did),
-/// dequeue_all() (withdraw whatever waiter is still queued before the memory
-/// goes), release_io_objects() (a shutdown found it: destroy the I/O
-/// objects it owns, such as a timer, while their services still exist) and
-/// abandon() (its resume threw: go without invoking the handler).
+/// its waiters if still queued and unclaimed; true if it did) and abandon()
+/// (its resume threw: go without invoking the handler). An operation with
+/// several waiters or with I/O objects of its own (async_select) also hides
+/// dequeue_all() and release_io_objects() below. These are compile-time
+/// calls on Derived: the type-erased entry points are the claim token's
+/// completion (on_claimed) and the registry's two shutdown steps, function
+/// pointers rather than virtuals so that an operation carries no vtable.
 template <class Derived, class Handler, class Value>
 class async_operation_base : public claim_token, public pending_operation {
  protected:
@@ -202,6 +204,15 @@ class async_operation_base : public claim_token, public pending_operation {
     clear_cancellation_slot();
     destroy();
   }
+
+  /// Withdraws whatever waiter is still queued before the memory goes. An
+  /// operation with one waiter has none left by then (it was claimed,
+  /// withdrawn, or never queued); one with several hides this.
+  void dequeue_all() noexcept {}
+
+  /// A shutdown found the operation: destroy the I/O objects it owns (a
+  /// timer, say) while their services still exist. None here.
+  void release_io_objects() noexcept {}
 
   /// The executor the handler runs on, for I/O objects the operation owns.
   const executor_type& executor() const noexcept { return *executor_; }

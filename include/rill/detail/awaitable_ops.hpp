@@ -12,7 +12,8 @@
 // an unbounded channel in a loop still lets its consumer run.
 #pragma once
 
-#include <rill/detail/async_waiter.hpp>
+#include <rill/detail/async_recv_operation.hpp>
+#include <rill/detail/async_send_operation.hpp>
 #include <rill/detail/channel_core.hpp>
 
 #include <asio/async_result.hpp>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <rill/detail/blocking_ops.hpp>
+#include <rill/detail/config.hpp>
 #include <rill/detail/futex_mutex.hpp>
 #include <rill/detail/thread_waiter.hpp>
 #include <rill/detail/waiter.hpp>
@@ -57,15 +58,9 @@ enum class select_order {
 inline constexpr std::size_t select_timed_out = std::numeric_limits<std::size_t>::max();
 inline constexpr std::size_t select_would_block = select_timed_out - 1;
 
-/// A small, fast generator for the poll order; quality matters little, a
-/// shared or locked generator would cost more than the select itself.
-inline std::uint32_t select_random() noexcept {
-  thread_local std::uint32_t state = static_cast<std::uint32_t>(std::hash<const void*>()(&state)) | 1u;
-  state ^= state << 13;
-  state ^= state >> 17;
-  state ^= state << 5;
-  return state;
-}
+/// A random number for the poll order of a select, from a per-thread
+/// generator (detail/impl/select_engine.ipp).
+RILL_DECL std::uint32_t select_random() noexcept;
 
 /// Holds the locks of every channel of a select, taken in address order
 /// (as Go's runtime does) so that two selects over the same channels
@@ -163,3 +158,7 @@ inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::
 }
 
 }  // namespace rill::detail
+
+#if defined(RILL_HEADER_ONLY)
+#include <rill/detail/impl/select_engine.ipp>
+#endif

@@ -1,0 +1,29 @@
+// rill — receiver<T>::async_recv, the asynchronous receive (documented at
+// its declaration in receiver.hpp). Part of the Asio layer.
+#pragma once
+
+#include <rill/detail/async_recv_operation.hpp>
+#include <rill/detail/awaitable_ops.hpp>
+#include <rill/detail/core_ref.hpp>
+#include <rill/receiver.hpp>
+
+#include <asio/async_result.hpp>
+
+#include <system_error>
+#include <type_traits>
+
+namespace rill {
+
+template <class T>
+template <class CompletionToken>
+auto receiver<T>::async_recv(CompletionToken&& token) const {
+#if defined(ASIO_HAS_CO_AWAIT)  // without it Asio has no use_awaitable
+  if constexpr (detail::is_use_awaitable<std::decay_t<CompletionToken>>)
+    return detail::awaitable_recv(detail::core_ref<T>(core()), token);
+  else
+#endif
+    return asio::async_initiate<CompletionToken, void(std::error_code, detail::async_recv_value<T>)>(
+        detail::initiate_async_recv<T>{detail::core_ref<T>(core())}, token);
+}
+
+}  // namespace rill

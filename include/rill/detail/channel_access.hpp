@@ -1,0 +1,38 @@
+// rill — how the library reaches a channel's core through its handles: to
+// make a channel, and for operations over several channels (select).
+#pragma once
+
+#include <rill/detail/channel_core.hpp>
+#include <rill/receiver.hpp>
+#include <rill/sender.hpp>
+
+#include <cstddef>
+#include <utility>
+
+namespace rill::detail {
+
+struct channel_access {
+  template <class T>
+  static std::pair<sender<T>, receiver<T>> make(std::size_t capacity) {
+    // Checked here rather than in the handle classes, where T may still be
+    // incomplete (a message that carries a sender of its own channel).
+    static_assert(check_message_type<T>());
+    // The core starts with one sender, one receiver and a reference for
+    // each; the two handles adopt them.
+    auto* core = new channel_core<T>(capacity);
+    return {sender<T>(core), receiver<T>(core)};
+  }
+
+  /// The core behind a handle, for operations over several channels
+  /// (select); throws std::logic_error for an empty handle.
+  template <class T>
+  static channel_core<T>* core(const sender<T>& tx) {
+    return &tx.core();
+  }
+  template <class T>
+  static channel_core<T>* core(const receiver<T>& rx) {
+    return &rx.core();
+  }
+};
+
+}  // namespace rill::detail
