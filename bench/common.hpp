@@ -97,7 +97,7 @@ struct cell {
   std::string section;   ///< workloads, size, scaling, select, timeout, shared, floor
   std::string id;        ///< row id: W1..W13, size-64B, producers-4, ...
   std::string label;     ///< row description
-  std::string peer;      ///< peer key (see peer_order in main.cpp)
+  std::string peer;      ///< peer key (see peers() in peers.cpp)
   std::string unit;      ///< "msg/s", "rt/s" or "us"
   bool higher_better = true;
   u64 n_start = 20'000;  ///< first calibration count
