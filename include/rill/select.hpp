@@ -17,6 +17,7 @@
 
 #include <rill/detail/channel_access.hpp>
 #include <rill/detail/select_engine.hpp>
+#include <rill/detail/select_port.hpp>
 #include <rill/error.hpp>
 #include <rill/receiver.hpp>
 #include <rill/sender.hpp>
@@ -51,7 +52,7 @@ class channel_arm : public select_arm {
   void set_enabled(bool on) noexcept { enabled_ = on; }
 
  protected:
-  channel_arm(channel_core<T>* core, bool enabled) noexcept : core_(core), enabled_(enabled) {}
+  channel_arm(channel_core<T>* core, bool enabled) noexcept : channel_(*core), enabled_(enabled) {}
 
   /// A fresh waiter for one run, as arm `index` of `token`.
   waiter<T>& fresh_waiter(claim_token& token, std::uint32_t index) noexcept {
@@ -61,12 +62,9 @@ class channel_arm : public select_arm {
     return waiter_;
   }
 
-  void dequeue() noexcept override {
-    std::lock_guard lock(core_->mutex());
-    core_->dequeue_locked(waiter_);
-  }
+  void dequeue() noexcept override { channel_.withdraw(waiter_); }
 
-  channel_core<T>* core_;
+  select_port<T> channel_;
   bool enabled_;
   waiter<T> waiter_;
 };
@@ -82,7 +80,7 @@ class channel_arm : public select_arm {
 template <class T>
 class recv_arm final : public detail::channel_arm<T> {
   using base = detail::channel_arm<T>;
-  using base::core_;
+  using base::channel_;
   using base::enabled_;
   using base::waiter_;
 
@@ -105,10 +103,10 @@ class recv_arm final : public detail::channel_arm<T> {
   static result_type placeholder() noexcept { return result_type(tl::unexpect, recv_error{}); }
 
  private:
-  detail::futex_mutex* mutex() const noexcept override { return enabled_ ? &core_->mutex() : nullptr; }
+  detail::futex_mutex* mutex() const noexcept override { return enabled_ ? &channel_.mutex() : nullptr; }
 
   bool poll_locked(detail::completion_list& wake) override {
-    switch (core_->try_recv_locked(destination_, wake)) {
+    switch (channel_.try_recv_locked(destination_, wake)) {
       case detail::op_result::done:
         disconnected_ = false;
         return true;
@@ -124,11 +122,11 @@ class recv_arm final : public detail::channel_arm<T> {
                       bool notify_only) noexcept override {
     auto& w = this->fresh_waiter(token, index);
     w.notify_only = notify_only;
-    core_->enqueue_receiver_locked(w, notify_only ? detail::receive_slot<T>() : destination_);
+    channel_.enqueue_receiver_locked(w, notify_only ? detail::receive_slot<T>() : destination_);
   }
 
   bool sends() const noexcept override { return false; }
-  void pass_on() override { core_->pass_on(); }
+  void pass_on() override { channel_.pass_on(); }
 
   bool finish_claimed() override {
     switch (waiter_.status) {
@@ -152,7 +150,7 @@ class recv_arm final : public detail::channel_arm<T> {
 template <class T>
 class send_arm final : public detail::channel_arm<T> {
   using base = detail::channel_arm<T>;
-  using base::core_;
+  using base::channel_;
   using base::enabled_;
   using base::waiter_;
 
@@ -179,11 +177,11 @@ class send_arm final : public detail::channel_arm<T> {
 
  private:
   detail::futex_mutex* mutex() const noexcept override {
-    return enabled_ && value_.has_value() ? &core_->mutex() : nullptr;
+    return enabled_ && value_.has_value() ? &channel_.mutex() : nullptr;
   }
 
   bool poll_locked(detail::completion_list& wake) override {
-    switch (core_->send_locked(*value_, nullptr, wake)) {
+    switch (channel_.try_send_locked(*value_, wake)) {
       case detail::op_result::done:
         return sent();
       case detail::op_result::disconnected:
@@ -195,7 +193,7 @@ class send_arm final : public detail::channel_arm<T> {
 
   void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list& wake,
                       bool) noexcept override {
-    core_->enqueue_waiting_sender_locked(this->fresh_waiter(token, index), *value_, wake);
+    channel_.enqueue_sender_locked(this->fresh_waiter(token, index), *value_, wake);
   }
 
   bool sends() const noexcept override { return true; }

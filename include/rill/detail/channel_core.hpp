@@ -44,6 +44,9 @@
 
 namespace rill::detail {
 
+template <class T>
+class select_port;
+
 /// Outcome of one attempt at a channel operation.
 enum class op_result {
   done,          ///< the message moved
@@ -206,11 +209,15 @@ class channel_core {
     return closed_;
   }
 
-  // ---- primitives for operations over several channels (select) ----------
-  // The caller holds `mutex()` and passes a completion_list that it
-  // completes after releasing every lock.
+ private:
+  // ---- primitives under the lock ------------------------------------------
+  // Every *_locked member requires that the caller holds `mutex_`, and
+  // those taking a completion_list require that the caller completes it
+  // after releasing every lock it holds (invariant 3). Operations over
+  // several channels reach a few of them through select_port.
+  friend class select_port<T>;
 
-  futex_mutex& mutex() const noexcept { return mutex_; }
+  ~channel_core() = default;  // only release() deletes
 
   /// Sends, or queues `self` if given and the send would block.
   op_result send_locked(T& value, waiter<T>* self, completion_list& wake) {
@@ -297,11 +304,6 @@ class channel_core {
     else
       receivers_waiting_.remove(w);
   }
-
-  bool closed_locked() const noexcept { return closed_; }
-
- private:
-  ~channel_core() = default;  // only release() deletes
 
   static bool gave_up(const std::atomic<bool>* give_up) noexcept {
     return give_up != nullptr && give_up->load(std::memory_order_acquire);
