@@ -7,4 +7,5 @@
 #include <rill/async_recv.hpp>
 #include <rill/async_select.hpp>
 #include <rill/async_send.hpp>
+#include <rill/task.hpp>
 #include <rill/channel.hpp>

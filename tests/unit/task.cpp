@@ -1,0 +1,155 @@
+// rill::task and rill::spawn: lazy start, values and exceptions through
+// co_await, symmetric transfer in constant stack, every kind of completion
+// token, and a context destroyed with a task still queued.
+#include <rill/rill.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
+
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+rill::task<int> answer() { co_return 42; }
+
+rill::task<int> add(int a, int b) { co_return co_await answer() - 42 + a + b; }
+
+rill::task<void> fail() {
+  throw std::runtime_error("task failed");
+  co_return;
+}
+
+rill::task<std::string> catch_child() {
+  try {
+    co_await fail();
+  } catch (const std::runtime_error& e) {
+    co_return std::string("caught: ") + e.what();
+  }
+  co_return "not thrown";
+}
+
+rill::task<long> sum_of_children(long count) {
+  long sum = 0;
+  for (long i = 0; i < count; ++i) sum += co_await add(static_cast<int>(i % 7), 1);
+  co_return sum;
+}
+
+/// A value that is not default-constructible.
+struct only_explicit {
+  explicit only_explicit(int v) : value(v) {}
+  int value;
+};
+
+rill::task<only_explicit> make_only_explicit() { co_return only_explicit(5); }
+
+}  // namespace
+
+TEST_CASE("task: nothing runs before the executor does; the handler gets the value", "[task]") {
+  asio::io_context io;
+  bool started = false;
+  auto body = [&]() -> rill::task<int> {
+    started = true;
+    co_return co_await add(1, 2);
+  };
+  std::exception_ptr error;
+  int value = 0;
+  rill::spawn(io, body(), [&](std::exception_ptr e, int v) {
+    error = e;
+    value = v;
+  });
+  CHECK_FALSE(started);
+  io.run();
+  CHECK(started);
+  CHECK_FALSE(error);
+  CHECK(value == 3);
+}
+
+TEST_CASE("task: an exception reaches the awaiting task, and the spawn's handler", "[task]") {
+  asio::io_context io;
+  std::string caught;
+  rill::spawn(io, catch_child(), [&](std::exception_ptr e, std::string s) {
+    CHECK_FALSE(e);
+    caught = std::move(s);
+  });
+  std::exception_ptr error;
+  rill::spawn(io, fail(), [&](std::exception_ptr e) { error = e; });
+  io.run();
+  CHECK(caught == "caught: task failed");
+  REQUIRE(error);
+  CHECK_THROWS_WITH(std::rethrow_exception(error), "task failed");
+}
+
+TEST_CASE("task: a million children that finish at once run in constant stack", "[task]") {
+  // Symmetric transfer: each co_await of a child and each return to the
+  // parent is a jump, not a nested call; without it this overflows the
+  // stack long before the end.
+  asio::io_context io;
+  long sum = 0;
+  constexpr long count = 1'000'000;
+  rill::spawn(io, sum_of_children(count), [&](std::exception_ptr e, long s) {
+    CHECK_FALSE(e);
+    sum = s;
+  });
+  io.run();
+  long expected = 0;
+  for (long i = 0; i < count; ++i) expected += i % 7 + 1;
+  CHECK(sum == expected);
+}
+
+TEST_CASE("task: spawn works with use_future, detached and use_awaitable", "[task]") {
+  asio::io_context io;
+  auto future = rill::spawn(io, add(20, 22), asio::use_future);
+  bool detached_ran = false;
+  auto detached_body = [&]() -> rill::task<void> {
+    detached_ran = true;
+    co_return;
+  };
+  rill::spawn(io.get_executor(), detached_body(), asio::detached);
+  int from_awaitable = 0;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> { from_awaitable = co_await rill::spawn(io, add(1, 1), asio::use_awaitable); },
+      asio::detached);
+  io.run();
+  CHECK(future.get() == 42);
+  CHECK(detached_ran);
+  CHECK(from_awaitable == 2);
+}
+
+TEST_CASE("task: a value that cannot be default-constructed arrives in an optional", "[task]") {
+  asio::io_context io;
+  std::optional<only_explicit> result;
+  rill::spawn(io, make_only_explicit(), [&](std::exception_ptr e, std::optional<only_explicit> v) {
+    CHECK_FALSE(e);
+    result = std::move(v);
+  });
+  io.run();
+  REQUIRE(result);
+  CHECK(result->value == 5);
+}
+
+TEST_CASE("task: a context destroyed before a spawned task ran destroys it and its handler, unrun", "[task]") {
+  auto alive = std::make_shared<int>(0);
+  bool ran = false;
+  bool handler_ran = false;
+  {
+    asio::io_context io;
+    auto body = [](std::shared_ptr<int> keep, bool& flag) -> rill::task<void> {
+      flag = true;
+      co_return;
+    };
+    rill::spawn(io, body(alive, ran), [&, keep = alive](std::exception_ptr) { handler_ran = true; });
+    CHECK(alive.use_count() == 3);  // held by the task's frame and by the handler
+  }
+  CHECK_FALSE(ran);
+  CHECK_FALSE(handler_ran);
+  CHECK(alive.use_count() == 1);
+}
