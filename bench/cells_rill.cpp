@@ -13,18 +13,7 @@ void add_rill_cells(registry& r) {
   add_standard_cells<rill_peer>(r);
 
   auto add = [&](const char* section, const char* id, const char* label, const char* peer, u64 n_start, u64 n_quick,
-                 measurement (*fn)(u64)) {
-    cell x;
-    x.section = section;
-    x.id = id;
-    x.label = label;
-    x.peer = peer;
-    x.unit = "msg/s";
-    x.n_start = n_start;
-    x.n_quick = n_quick;
-    x.run = fn;
-    r.push_back(std::move(x));
-  };
+                 measurement (*fn)(u64)) { r.push_back(make_cell(section, id, label, peer, "msg/s", n_start, n_quick, fn)); };
   add("workloads", "W12", "select_rx (4 producers, 4 bounded(1024) channels, 1 selecting consumer)", "rill", 20'000,
       2'000, w12_select_rx);
   add("workloads", "W13", "select_both (4 senders and 4 receivers selecting over 4 bounded(1024) channels)", "rill",

@@ -112,8 +112,24 @@ struct cell {
 
 using registry = std::vector<cell>;
 
+/// A cell measured by `run`, with the calibration counts of its kind.
+inline cell make_cell(const char* section, std::string id, std::string label, std::string peer, const char* unit,
+                      u64 n_start, u64 n_quick, std::function<measurement(u64)> run) {
+  cell x;
+  x.section = section;
+  x.id = std::move(id);
+  x.label = std::move(label);
+  x.peer = std::move(peer);
+  x.unit = unit;
+  x.n_start = n_start;
+  x.n_quick = n_quick;
+  x.run = std::move(run);
+  return x;
+}
+
 // Registration, one function per peer (each in its own translation unit).
 void add_rill_cells(registry& r);
+void add_rill_task_cells(registry& r);
 void add_mutex_cells(registry& r);
 #ifdef RILL_BENCH_HAVE_ASIO_CHANNELS
 void add_asio_cells(registry& r);

@@ -7,6 +7,7 @@ namespace rill_bench {
 const std::vector<peer_info>& peers() {
   static const std::vector<peer_info> all = {
       {"rill", "rill", true, ""},
+      {"rill_task", "rill::task", true, ""},
 #ifdef RILL_BENCH_HAVE_ASIO_CHANNELS
       {"asio_concurrent", "asio concurrent_channel", true, ""},
       {"asio_channel", "asio channel", true, ""},
@@ -40,6 +41,7 @@ std::vector<const peer_info*> built_peers() {
 registry all_cells() {
   registry all;
   add_rill_cells(all);
+  add_rill_task_cells(all);
 #ifdef RILL_BENCH_HAVE_ASIO_CHANNELS
   add_asio_cells(all);
 #endif

@@ -295,16 +295,7 @@ void add_standard_cells(registry& r) {
   const std::string peer = P::key;
   auto add = [&](const char* section, std::string id, std::string label, const char* unit, u64 n_start, u64 n_quick,
                  std::function<measurement(u64)> fn) {
-    cell x;
-    x.section = section;
-    x.id = std::move(id);
-    x.label = std::move(label);
-    x.peer = peer;
-    x.unit = unit;
-    x.n_start = n_start;
-    x.n_quick = n_quick;
-    x.run = std::move(fn);
-    r.push_back(std::move(x));
+    r.push_back(make_cell(section, std::move(id), std::move(label), peer, unit, n_start, n_quick, std::move(fn)));
   };
   const char* W = "workloads";
   if constexpr (c.threads && c.unbounded) {

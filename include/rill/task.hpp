@@ -2,22 +2,25 @@
 // executor, and rill::spawn, which starts one.
 //
 // A task does nothing until it is awaited by another task (`co_await
-// child()`, which starts the child at once by symmetric transfer and
-// resumes the parent the same way when the child finishes) or started with
-// rill::spawn on an executor. Every task started by one spawn shares that
+// child()`, which starts the child as soon as the parent has suspended and
+// resumes the parent once the child finishes) or started with rill::spawn
+// on an executor. Every task started by one spawn shares that
 // spawn's context: the executor its work runs on, and the outstanding work
 // that keeps the executor's context running while a task waits.
 //
-// Symmetric transfer means a chain of tasks that complete without waiting
+// Control passes between tasks through the driver loop that runs them
+// (task_context::run), so a chain of tasks that complete without waiting
 // does not grow the stack: a loop awaiting a million trivial children runs
-// in constant stack. Frames come from detail::frame_allocator, which
+// in constant stack, whatever the compiler and its flags. Frames come from detail::frame_allocator, which
 // recycles them per thread: no heap allocation per task in the steady state.
 #pragma once
 
 #include <rill/detail/frame_allocator.hpp>
 #include <rill/detail/post.hpp>
+#include <rill/detail/task_context.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/dispatch.hpp>
@@ -41,18 +44,6 @@ class task;
 
 namespace detail {
 
-/// What every task started by one spawn shares.
-struct task_context {
-  /// The executor the tasks' work runs on, as given to spawn.
-  asio::any_io_executor executor;
-};
-
-/// The root of a spawned chain of tasks: told when the outermost task
-/// finishes. A function pointer rather than a virtual, as for claim tokens.
-struct spawn_root {
-  void (*finish)(spawn_root&) noexcept;
-};
-
 class task_promise_base {
  public:
   static void* operator new(std::size_t size) { return frame_allocator::allocate(size); }
@@ -60,16 +51,17 @@ class task_promise_base {
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
 
-  /// Hands control to the awaiting task (symmetric transfer), or, for the
-  /// outermost task of a spawn, to its root, which destroys this frame.
+  /// Hands control back to the awaiting task, or, for the outermost task
+  /// of a spawn, to the spawn, which destroys this frame.
   struct final_awaiter {
     bool await_ready() const noexcept { return false; }
     template <class Promise>
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> self) noexcept {
+    void await_suspend(std::coroutine_handle<Promise> self) noexcept {
       task_promise_base& promise = self.promise();
-      if (promise.continuation_) return promise.continuation_;
-      promise.root_->finish(*promise.root_);
-      return std::noop_coroutine();
+      if (promise.continuation_)
+        task_context::continue_with(promise.continuation_);
+      else
+        promise.context_->finish();
     }
     void await_resume() const noexcept {}
   };
@@ -80,15 +72,11 @@ class task_promise_base {
   /// The context of the spawn this task runs under; set before it starts.
   task_context& context() const noexcept { return *context_; }
 
-  /// Called by whoever starts the task: awaited by `continuation` under
-  /// `context`, or started by a spawn's `root`.
-  void start_under(task_context& context, std::coroutine_handle<> continuation) noexcept {
+  /// Called by whoever starts the task: the awaiting task, which
+  /// `continuation` resumes, or (without one) the spawn that `context` is.
+  void start_under(task_context& context, std::coroutine_handle<> continuation = {}) noexcept {
     context_ = &context;
     continuation_ = continuation;
-  }
-  void start_as_root(task_context& context, spawn_root& root) noexcept {
-    context_ = &context;
-    root_ = &root;
   }
 
   /// The exception the task ended with, if any, taken out.
@@ -101,8 +89,7 @@ class task_promise_base {
 
  private:
   task_context* context_ = nullptr;
-  std::coroutine_handle<> continuation_;
-  spawn_root* root_ = nullptr;
+  std::coroutine_handle<> continuation_;  ///< empty for the outermost task of a spawn
   std::exception_ptr exception_;
 };
 
@@ -149,20 +136,20 @@ struct spawn_signature<void> {
   using type = void(std::exception_ptr);
 };
 
-/// What `co_await child` is inside a task: starts the child by symmetric
-/// transfer, with the parent as its continuation.
+/// What `co_await child` is inside a task: the child starts, with the
+/// parent as its continuation, as soon as the parent has suspended.
 template <class T>
 struct task_awaiter {
   std::coroutine_handle<task_promise<T>> child;
 
   bool await_ready() const noexcept { return false; }
   template <class ParentPromise>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<ParentPromise> parent) noexcept {
+  void await_suspend(std::coroutine_handle<ParentPromise> parent) noexcept {
     static_assert(std::is_base_of_v<task_promise_base, ParentPromise>,
                   "a rill::task can be co_awaited only inside another rill::task; start one from "
                   "elsewhere with rill::spawn (with asio::use_awaitable inside an asio::awaitable)");
     child.promise().start_under(parent.promise().context(), parent);
-    return child;
+    task_context::continue_with(child);
   }
   T await_resume() { return child.promise().result(); }
 };
@@ -220,7 +207,7 @@ inline task<void> task_promise<void>::get_return_object() noexcept {
 /// work that keeps the executor's context running while they wait, and the
 /// outermost task's frame. Allocated from frame_allocator, like the frames.
 template <class T, class Handler>
-class spawn_state final : public spawn_root {
+class spawn_state final : public task_context {
   using frame_type = std::coroutine_handle<task_promise<T>>;
   using work_type = std::decay_t<decltype(asio::prefer(std::declval<const asio::any_io_executor&>(),
                                                        asio::execution::outstanding_work.tracked))>;
@@ -236,42 +223,30 @@ class spawn_state final : public spawn_root {
       frame.destroy();
       throw;
     }
-    post_to(executor, first_resume{state});
+    // The first step is posted: a context destroyed with it still queued
+    // destroys the task unrun, and the handler with it (resume_function).
+    post_to(executor, resume_function(state, nullptr, frame));
   }
 
  private:
   spawn_state(const asio::any_io_executor& executor, Handler handler, frame_type frame)
-      : spawn_root{&finish_spawn},
+      : task_context(executor, asio::get_associated_cancellation_slot(handler), &finish_spawn, &destroy_spawn),
         handler_(std::move(handler)),
-        context_{executor},
         work_(asio::prefer(executor, asio::execution::outstanding_work.tracked)),
         frame_(frame) {
-    frame_.promise().start_as_root(context_, *this);
+    frame_.promise().start_under(*this);
   }
-
-  /// Owns the spawn until it first runs: a context destroyed with this
-  /// still queued destroys the task unrun, and the handler with it.
-  struct first_resume {
-    spawn_state* state;
-    explicit first_resume(spawn_state* s) noexcept : state(s) {}
-    first_resume(first_resume&& other) noexcept : state(std::exchange(other.state, nullptr)) {}
-    first_resume& operator=(first_resume&&) = delete;
-    ~first_resume() {
-      if (state != nullptr) state->destroy();
-    }
-    void operator()() { std::exchange(state, nullptr)->frame_.resume(); }
-  };
 
   /// The outermost task has finished (it is at its final suspend point):
   /// the frame and this state go, then the handler runs on its associated
   /// executor (dispatched: at once when that is the executor we are on).
-  static void finish_spawn(spawn_root& root) noexcept {
-    auto& self = static_cast<spawn_state&>(root);
+  static void finish_spawn(task_context& context) noexcept {
+    auto& self = static_cast<spawn_state&>(context);
     std::exception_ptr error = self.frame_.promise().take_exception();
     Handler handler(std::move(self.handler_));
-    const auto executor = asio::get_associated_executor(handler, self.context_.executor);
+    const auto executor = asio::get_associated_executor(handler, self.executor());
     if constexpr (std::is_void_v<T>) {
-      self.destroy();
+      destroy_spawn(self);
       asio::dispatch(executor, [handler = std::move(handler), error]() mutable { std::move(handler)(error); });
     } else {
       spawn_value<T> value{};
@@ -282,21 +257,21 @@ class spawn_state final : public spawn_root {
           error = std::current_exception();
         }
       }
-      self.destroy();
+      destroy_spawn(self);
       asio::dispatch(executor, [handler = std::move(handler), error, value = std::move(value)]() mutable {
         std::move(handler)(error, std::move(value));
       });
     }
   }
 
-  void destroy() noexcept {
-    frame_.destroy();
-    this->~spawn_state();
-    frame_allocator::deallocate(this, sizeof(spawn_state));
+  static void destroy_spawn(task_context& context) noexcept {
+    auto& self = static_cast<spawn_state&>(context);
+    self.frame_.destroy();
+    self.~spawn_state();
+    frame_allocator::deallocate(&self, sizeof(spawn_state));
   }
 
   Handler handler_;
-  task_context context_;
   work_type work_;
   frame_type frame_;
 };

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/inline_budget_check.hpp"
 #include "support/channel_kinds.hpp"
 #include "support/test_support.hpp"
 #include "support/watchdog.hpp"
@@ -648,20 +649,5 @@ TEST_CASE("async: ready operations under use_awaitable complete without suspendi
     }
     finished = true;
   }, asio::detached);
-  int turns = 0;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    while (!finished) {
-      ++turns;
-      co_await asio::post(io, asio::use_awaitable);
-    }
-  }, asio::detached);
-  io.run();
-  REQUIRE(finished);
-  CHECK(turns >= 8);
-  CHECK(turns <= 11);
-  if (sending) {
-    CHECK(rx.size() == static_cast<std::size_t>(operations));
-  } else {
-    CHECK(checked == operations);
-  }
+  rill_test::run_and_check_inline_budget(io, finished, sending, rx, checked, operations);
 }

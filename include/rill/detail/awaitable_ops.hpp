@@ -1,20 +1,12 @@
-// rill — co_await on a channel operation that can complete at once does
-// so without suspending the coroutine.
-//
-// With any other completion token an operation that completes in its
-// initiating function is still posted (post_completion): a handler must not
-// run inside the call that started it. A coroutine awaiting with
-// asio::use_awaitable has no such caller to protect; what the post gives it
-// is a turn for the rest of the executor's work. So a ready operation
-// completes in the coroutine itself, and a per-thread budget posts the
-// next one after `inline_budget` in a row, the way tokio's
-// cooperative budget makes a busy task yield: a coroutine that sends into
-// an unbounded channel in a loop still lets its consumer run.
+// rill — co_await with asio::use_awaitable on a channel operation that can
+// complete at once does so without suspending the coroutine, within the
+// budget of inline_budget.hpp.
 #pragma once
 
 #include <rill/detail/async_recv_operation.hpp>
 #include <rill/detail/async_send_operation.hpp>
 #include <rill/detail/channel_core.hpp>
+#include <rill/detail/inline_budget.hpp>
 
 #include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>
@@ -35,22 +27,6 @@ inline constexpr bool is_use_awaitable = false;
 
 template <class Executor>
 inline constexpr bool is_use_awaitable<asio::use_awaitable_t<Executor>> = true;
-
-/// Operations in a row that a thread completes without suspending.
-inline constexpr unsigned inline_budget = 128;
-
-/// True if the calling thread may complete one more operation without
-/// suspending; after inline_budget of them it says no once, and that
-/// operation takes the posted path.
-inline bool take_inline_turn() noexcept {
-  thread_local unsigned turns_left = inline_budget;
-  if (turns_left == 0) {
-    turns_left = inline_budget;
-    return false;
-  }
-  --turns_left;
-  return true;
-}
 
 /// async_send with asio::use_awaitable: buffers `value` (or hands it to a
 /// waiting receiver) at once if it can, otherwise waits as any async_send.
