@@ -287,6 +287,41 @@ struct initiate_spawn {
 
 }  // namespace detail
 
+namespace this_task {
+
+/// `co_await rill::this_task::executor` inside a task gives the executor
+/// it runs on (asio::any_io_executor), as asio::this_coro::executor does in
+/// an asio::awaitable. It does not suspend.
+struct executor_t {
+  constexpr executor_t() noexcept = default;
+};
+inline constexpr executor_t executor{};
+
+}  // namespace this_task
+
+namespace detail {
+
+/// What `co_await rill::this_task::executor` is.
+struct executor_awaiter {
+  asio::any_io_executor executor;
+
+  bool await_ready() const noexcept { return false; }
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> task) noexcept {
+    static_assert(std::is_base_of_v<task_promise_base, Promise>,
+                  "rill::this_task::executor is for rill::task; in an asio::awaitable use asio::this_coro::executor");
+    executor = task.promise().context().executor();
+    return false;  // resumes at once
+  }
+  asio::any_io_executor await_resume() noexcept { return std::move(executor); }
+};
+
+}  // namespace detail
+
+namespace this_task {
+inline detail::executor_awaiter operator co_await(executor_t) noexcept { return {}; }
+}  // namespace this_task
+
 /// Starts `t` on `executor` (its first step is posted there, never run
 /// inside this call) and completes with `void(std::exception_ptr, T)`
 /// (`void(std::exception_ptr)` for task<void>) once it finishes, like

@@ -155,3 +155,15 @@ TEST_CASE("task: a context destroyed before a spawned task ran destroys it and i
   CHECK_FALSE(handler_ran);
   CHECK(alive.use_count() == 1);
 }
+
+TEST_CASE("task: this_task::executor is the executor the task runs on", "[task]") {
+  asio::io_context io;
+  bool same = false;
+  auto body = [&]() -> rill::task<void> {
+    const asio::any_io_executor ex = co_await rill::this_task::executor;
+    same = ex == asio::any_io_executor(io.get_executor());
+  };
+  rill::spawn(io, body(), asio::detached);
+  io.run();
+  CHECK(same);
+}
