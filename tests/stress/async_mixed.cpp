@@ -3,6 +3,8 @@
 // exactly once, in per-producer order.
 #include <rill/rill.hpp>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -41,6 +43,28 @@ std::string check_order(const std::vector<message>& got, std::vector<int>& count
   return "";
 }
 
+/// The task version of the receiver below: a timer on the same executor
+/// cancels the receive in flight through the spawn's cancellation slot.
+rill::task<void> receive_under_cancellation(rill::receiver<int> rx, asio::cancellation_signal& signal,
+                                            std::vector<int>& got, int& cancelled) {
+  asio::steady_timer timer(co_await rill::this_task::executor);
+  std::mt19937 rng(7);
+  for (;;) {
+    timer.expires_after(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30)(rng)));
+    timer.async_wait([&signal](std::error_code ec) {
+      if (!ec) signal.emit(asio::cancellation_type::terminal);
+    });
+    auto [ec, value] = co_await rx.async_recv(asio::experimental::as_tuple(rill::use_task));
+    timer.cancel();
+    if (ec == asio::error::operation_aborted) {
+      ++cancelled;
+      continue;
+    }
+    if (ec) co_return;  // disconnected and drained
+    got.push_back(value);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("stress: a receive raced by a timer never loses a message", "[stress][async][cancel]") {
@@ -52,24 +76,31 @@ TEST_CASE("stress: a receive raced by a timer never loses a message", "[stress][
   int timeouts = 0;
 
   asio::io_context io;
-  asio::co_spawn(io, [&got, &timeouts, rx = rx]() -> asio::awaitable<void> {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    std::mt19937 rng(7);
-    for (;;) {
-      // A timer short enough to win often, so that cancellation hits the
-      // receive in every state: waiting, notified, about to resume.
-      timer.expires_after(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30)(rng)));
-      auto result = co_await (rx.async_recv(asio::experimental::as_tuple(asio::use_awaitable)) ||
-                              timer.async_wait(asio::use_awaitable));
-      if (result.index() == 1) {
-        ++timeouts;
-        continue;
+  asio::cancellation_signal signal;
+  const bool in_task = GENERATE(false, true);
+  INFO((in_task ? "rill::task, cancelled through its slot" : "asio::awaitable, raced with || a timer"));
+  if (in_task)
+    rill::spawn(io, receive_under_cancellation(rx, signal, got, timeouts),
+                asio::bind_cancellation_slot(signal.slot(), asio::detached));
+  else
+    asio::co_spawn(io, [&got, &timeouts, rx = rx]() -> asio::awaitable<void> {
+      asio::steady_timer timer(co_await asio::this_coro::executor);
+      std::mt19937 rng(7);
+      for (;;) {
+        // A timer short enough to win often, so that cancellation hits the
+        // receive in every state: waiting, notified, about to resume.
+        timer.expires_after(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30)(rng)));
+        auto result = co_await (rx.async_recv(asio::experimental::as_tuple(asio::use_awaitable)) ||
+                                timer.async_wait(asio::use_awaitable));
+        if (result.index() == 1) {
+          ++timeouts;
+          continue;
+        }
+        auto [ec, value] = std::get<0>(result);
+        if (ec) co_return;  // disconnected and drained
+        got.push_back(value);
       }
-      auto [ec, value] = std::get<0>(result);
-      if (ec) co_return;  // disconnected and drained
-      got.push_back(value);
-    }
-  }, asio::detached);
+    }, asio::detached);
   rx = {};
   std::thread producer([tx = std::move(tx)] {
     std::mt19937 rng(3);
@@ -81,7 +112,7 @@ TEST_CASE("stress: a receive raced by a timer never loses a message", "[stress][
   io.run();
   producer.join();
 
-  INFO(timeouts << " receives lost the race to the timer");
+  INFO(timeouts << " receives lost the race to the timer or were cancelled");
   REQUIRE(got.size() == static_cast<std::size_t>(total));
   for (int i = 0; i < total; ++i) REQUIRE(got[static_cast<std::size_t>(i)] == i);
 }
