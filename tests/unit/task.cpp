@@ -7,6 +7,7 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -166,4 +168,37 @@ TEST_CASE("task: this_task::executor is the executor the task runs on", "[task]"
   rill::spawn(io, body(), asio::detached);
   io.run();
   CHECK(same);
+}
+
+TEST_CASE("task: a task awaits a task spawned on another executor with use_task", "[task]") {
+  asio::io_context io, other;
+  auto work_guard = asio::make_work_guard(other);
+  std::thread other_thread([&other] { other.run(); });
+  const std::thread::id other_id = other_thread.get_id();
+  std::thread::id ran_on;
+  auto on_other = [&]() -> rill::task<int> {
+    ran_on = std::this_thread::get_id();
+    co_return 6;
+  };
+  auto failing = []() -> rill::task<int> {
+    throw std::runtime_error("on the other executor");
+    co_return 0;
+  };
+  int value = 0;
+  std::string error;
+  auto body = [&]() -> rill::task<void> {
+    value = co_await rill::spawn(other, on_other(), rill::use_task) * 7;
+    try {
+      (void)co_await rill::spawn(other, failing(), rill::use_task);
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+  };
+  rill::spawn(io, body(), asio::detached);
+  io.run();
+  work_guard.reset();
+  other_thread.join();
+  CHECK(value == 42);
+  CHECK(ran_on == other_id);
+  CHECK(error == "on the other executor");
 }
