@@ -23,6 +23,10 @@ asio::awaitable<void> greet(rill::sender<std::string> tx) {
   for (const std::string& word : greetings) co_await tx.async_send(word, asio::use_awaitable);
 }  // tx is destroyed with the coroutine: the channel disconnects
 
+rill::task<void> greet_in_task(rill::sender<std::string> tx) {
+  for (const std::string& word : greetings) co_await tx.async_send(word, rill::use_task);
+}
+
 void first_channel(page& p) {
   auto [tx, rx] = rill::channel<std::string>();
   p.say("auto [tx, rx] = rill::channel<std::string>();  // tx sends, rx receives");
@@ -49,6 +53,19 @@ void first_channel(page& p) {
   io.run();
   p.say("coroutines: received {}", fmt::join(co_heard, " "));
   p.check(co_heard == greetings, "the coroutine receiver got the same messages, in order");
+
+  // And with rill::task, rill's own coroutine type: rill::spawn starts one
+  // on an executor like co_spawn, and with rill::use_task a send or receive
+  // that need not wait is a plain function call, without suspending.
+  asio::io_context tio;
+  auto [ttx, trx] = rill::channel<std::string>();
+  std::vector<std::string> task_heard;
+  rill::spawn(tio, greet_in_task(std::move(ttx)), asio::detached);
+  rill::spawn(tio, task_for_each(std::move(trx), [&task_heard](std::string& word) { task_heard.push_back(std::move(word)); }),
+              asio::detached);
+  tio.run();
+  p.say("rill::task: received {}", fmt::join(task_heard, " "));
+  p.check(task_heard == greetings, "the task receiver got the same messages, in order");
 }
 
 void ownership(page& p) {

@@ -1,6 +1,6 @@
-// What the coroutine forms in the chapters use: Asio's coroutines, and
-// as_tuple so that a failed operation is a value to look at rather than an
-// exception.
+// What the coroutine forms in the chapters use: Asio's coroutines and
+// rill::task, and as_tuple so that a failed operation is a value to look at
+// rather than an exception.
 #pragma once
 
 #include <rill/rill.hpp>
@@ -27,6 +27,19 @@ asio::awaitable<void> async_for_each(rill::receiver<T> rx, F f) {
   for (;;) {
     auto [ec, message] = co_await rx.async_recv(as_tuple_awaitable);
     if (ec) co_return;  // rill::errc::disconnected: nothing more will come
+    f(message);
+  }
+}
+
+/// The same with rill::task: `co_await rx.async_recv(as_tuple_task)` is a
+/// plain awaiter over the channel, no Asio operation behind it.
+inline constexpr auto as_tuple_task = asio::experimental::as_tuple(rill::use_task);
+
+template <class T, class F>
+rill::task<void> task_for_each(rill::receiver<T> rx, F f) {
+  for (;;) {
+    auto [ec, message] = co_await rx.async_recv(as_tuple_task);
+    if (ec) co_return;
     f(message);
   }
 }

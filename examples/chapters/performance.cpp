@@ -134,6 +134,23 @@ outcome through_coroutines(std::size_t capacity, std::uint64_t count) {
   return {took.count(), sum == count * (count - 1) / 2};
 }
 
+rill::task<void> count_up_in_task(rill::sender<std::uint64_t> tx, std::uint64_t count) {
+  for (std::uint64_t i = 0; i < count; ++i) co_await tx.async_send(i, rill::use_task);
+}
+
+/// The same with two rill::task coroutines.
+outcome through_tasks(std::size_t capacity, std::uint64_t count) {
+  const auto start = std::chrono::steady_clock::now();
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<std::uint64_t>(capacity);
+  std::uint64_t sum = 0;
+  rill::spawn(io, count_up_in_task(std::move(tx), count), asio::detached);
+  rill::spawn(io, task_for_each(std::move(rx), [&sum](std::uint64_t m) { sum += m; }), asio::detached);
+  io.run();
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  return {took.count(), sum == count * (count - 1) / 2};
+}
+
 /// Messages per row: enough to see differences, few enough that the whole
 /// chapter takes about a second; --quick is for tests and sanitizers.
 std::uint64_t messages(const page& p) { return p.quick() ? 2'000 : 100'000; }
@@ -178,6 +195,7 @@ void kinds(page& p) {
   auto [rtx, rrx] = rill::sync_channel<std::uint64_t>(0);
   t.row("sync_channel(0) rendezvous", slow, through_channel(std::move(rtx), std::move(rrx), 1, slow));
   t.row("sync_channel(1024), 2 coroutines", n, through_coroutines(1024, n));
+  t.row("sync_channel(1024), 2 rill::tasks", n, through_tasks(1024, n));
   t.check_all_arrived();
 }
 
