@@ -14,10 +14,8 @@ void add_rill_cells(registry& r) {
 
   auto add = [&](const char* section, const char* id, const char* label, const char* peer, u64 n_start, u64 n_quick,
                  measurement (*fn)(u64)) { r.push_back(make_cell(section, id, label, peer, "msg/s", n_start, n_quick, fn)); };
-  add("workloads", "W12", "select_rx (4 producers, 4 bounded(1024) channels, 1 selecting consumer)", "rill", 20'000,
-      2'000, w12_select_rx);
-  add("workloads", "W13", "select_both (4 senders and 4 receivers selecting over 4 bounded(1024) channels)", "rill",
-      20'000, 2'000, w13_select_both);
+  r.push_back(make_workload_cell("W12", "rill", w12_select_rx));
+  r.push_back(make_workload_cell("W13", "rill", w13_select_both));
 
   add("select", "recv", "spsc_bounded_1024, consumer uses recv()", "rill", 50'000, 2'000,
       [](u64 n) { return spsc<rill_peer>(1024, n); });

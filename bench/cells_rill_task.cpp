@@ -82,13 +82,9 @@ measurement task_from_thread(u64 n) {
 }  // namespace
 
 void add_rill_task_cells(registry& r) {
-  auto add = [&](const char* id, const char* label, const char* unit, u64 n_start, u64 n_quick,
-                 measurement (*fn)(u64)) {
-    r.push_back(make_cell("workloads", id, label, "rill_task", unit, n_start, n_quick, fn));
-  };
-  add("W9", "async_pingpong_single_thread", "rt/s", 20'000, 1'000, task_pingpong);
-  add("W10", "async_spsc_bounded_1024_single_thread", "msg/s", 50'000, 2'000, task_spsc);
-  add("W11", "mixed_thread_to_coroutine (bounded 1024)", "msg/s", 20'000, 2'000, task_from_thread);
+  r.push_back(make_workload_cell("W9", "rill_task", task_pingpong));
+  r.push_back(make_workload_cell("W10", "rill_task", task_spsc));
+  r.push_back(make_workload_cell("W11", "rill_task", task_from_thread));
 }
 
 }  // namespace rill_bench

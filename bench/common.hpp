@@ -14,6 +14,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rill_bench {
@@ -107,6 +108,10 @@ struct cell {
   bool fixed_n = false;  ///< no calibration: n is a sample count (timeouts)
   u64 n_fixed = 0;
   std::array<std::string, 2> metric_names{};  ///< for fixed_n cells
+  /// False for a cell whose messages move in another program (bench/external):
+  /// this binary's allocation counter cannot see that program's heap, and
+  /// the report shows "n/a".
+  bool counts_allocations = true;
   std::function<measurement(u64)> run;
 };
 
@@ -127,10 +132,51 @@ inline cell make_cell(const char* section, std::string id, std::string label, st
   return x;
 }
 
+/// A row of the workloads table (W1-W13): the same id, label, unit and
+/// calibration counts for every peer, whichever language measures it.
+struct workload_row {
+  const char* id;
+  const char* label;
+  const char* unit;
+  u64 n_start;
+  u64 n_quick;
+};
+
+inline constexpr workload_row workload_rows[] = {
+    {"W1", "spsc_unbounded", "msg/s", 50'000, 2'000},
+    {"W2", "mpsc_unbounded (4 producers)", "msg/s", 50'000, 2'000},
+    {"W3", "spsc_bounded_1024", "msg/s", 50'000, 2'000},
+    {"W4", "mpsc_bounded_1024 (4 producers)", "msg/s", 50'000, 2'000},
+    {"W5", "spsc_bounded_1", "msg/s", 5'000, 500},
+    {"W6", "rendezvous (capacity 0)", "msg/s", 5'000, 500},
+    {"W7", "pingpong_threads", "rt/s", 5'000, 500},
+    {"W8", "mpmc_bounded_1024 (4+4 threads)", "msg/s", 20'000, 2'000},
+    {"W9", "async_pingpong_single_thread", "rt/s", 20'000, 1'000},
+    {"W10", "async_spsc_bounded_1024_single_thread", "msg/s", 50'000, 2'000},
+    {"W11", "mixed_thread_to_coroutine (bounded 1024)", "msg/s", 20'000, 2'000},
+    {"W12", "select_rx (4 producers, 4 bounded(1024) channels, 1 selecting consumer)", "msg/s", 20'000, 2'000},
+    {"W13", "select_both (4 senders and 4 receivers selecting over 4 bounded(1024) channels)", "msg/s", 20'000,
+     2'000},
+};
+
+inline const workload_row& workload_row_of(std::string_view id) {
+  for (const auto& w : workload_rows)
+    if (id == w.id) return w;
+  check_failed("no such workload row");
+}
+
+/// The cell of workload `id` (W1-W13) on `peer`, measured by `run`.
+inline cell make_workload_cell(std::string_view id, std::string peer, std::function<measurement(u64)> run) {
+  const workload_row& w = workload_row_of(id);
+  return make_cell("workloads", w.id, w.label, std::move(peer), w.unit, w.n_start, w.n_quick, std::move(run));
+}
+
 // Registration, one function per peer (each in its own translation unit).
 void add_rill_cells(registry& r);
 void add_rill_task_cells(registry& r);
 void add_mutex_cells(registry& r);
+/// The peers in other languages (bench/external), those built in.
+void add_external_cells(registry& r);
 #ifdef RILL_BENCH_HAVE_ASIO_CHANNELS
 void add_asio_cells(registry& r);
 #endif

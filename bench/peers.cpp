@@ -2,6 +2,8 @@
 // added to bench/CMakeLists.txt gets its column and its cells here.
 #include "peers.hpp"
 
+#include "external.hpp"
+
 namespace rill_bench {
 
 const std::vector<peer_info>& peers() {
@@ -27,6 +29,12 @@ const std::vector<peer_info>& peers() {
       {"boost_fiber", "boost.fiber buffered_channel", false, "Boost.Fiber not found (libboost-fiber-dev)"},
 #endif
       {"mutex", "mutex+condvar deque", true, ""},
+      // Other languages (bench/external, cells_external.cpp): a program each.
+      {"crossbeam", "crossbeam", external::rust.built(), external::rust.missing},
+      {"rust_std", "rust std mpsc", external::rust.built(), external::rust.missing},
+      {"go", "go chan", external::go.built(), external::go.missing},
+      {"tokio", "tokio mpsc", external::rust.built(), external::rust.missing},
+      {"flume", "flume async", external::rust.built(), external::rust.missing},
   };
   return all;
 }
@@ -52,6 +60,7 @@ registry all_cells() {
   add_boost_fiber_cells(all);
 #endif
   add_mutex_cells(all);
+  add_external_cells(all);
   return all;
 }
 

@@ -13,7 +13,7 @@ namespace rill_bench {
 struct peer_info {
   const char* key;    ///< as in cell::peer and --filter
   const char* title;  ///< column heading
-  bool built;         ///< found at build time (RILL_BENCH_HAVE_*)
+  bool built;         ///< found at build time (RILL_BENCH_HAVE_*, external.hpp)
   const char* missing_reason;
 };
 

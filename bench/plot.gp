@@ -33,6 +33,13 @@ set linetype 3 lc rgb "#9ecae1"
 set linetype 4 lc rgb "#2ca02c"
 set linetype 5 lc rgb "#ff7f0e"
 set linetype 6 lc rgb "#7f7f7f"
+set linetype 7 lc rgb "#bcbd22"
+# the peers in other languages (bench/external)
+set linetype 8 lc rgb "#8c564b"
+set linetype 9 lc rgb "#e377c2"
+set linetype 10 lc rgb "#17becf"
+set linetype 11 lc rgb "#9467bd"
+set linetype 12 lc rgb "#393b79"
 plot for [i=0:npeers-1] data using (column(2+3*i)):(column(3+3*i)):(column(4+3*i)):xtic(1) \
      title columnheader(2+3*i) linetype i+1
 

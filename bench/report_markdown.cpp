@@ -24,6 +24,7 @@ std::string fmt_us(double us) {
 }
 
 std::string fmt_num(double v) {
+  if (std::isnan(v)) return "n/a";
   if (v == 0) return "0";
   if (std::abs(v) >= 100) return fmt::format("{:.0f}", v);
   if (std::abs(v) >= 10) return fmt::format("{:.1f}", v);
@@ -131,8 +132,10 @@ std::string markdown_tables(const report& rep) {
 
 std::string resource_table(const report& rep) {
   std::string out = "\n**Resources per cell**: CPU time per message (user + sys of all threads, so spinning shows), "
-                    "heap allocations per message (global operator new, plus moodycamel's Traits::malloc), peak RSS "
-                    "of the cell's process (includes the forked baseline).\n\n";
+                    "heap allocations per message (global operator new, plus moodycamel's Traits::malloc; n/a for "
+                    "the peers in other languages), peak RSS of the cell's process (includes the forked baseline). "
+                    "The peers in other languages run in a program of their own per run, a child of the cell's "
+                    "process: its CPU time and peak RSS count.\n\n";
   out += "| id | peer | median rate M/s | CPU ns/msg | allocs/msg | peak RSS MiB | n per run |\n"
          "|---|---|---:|---:|---:|---:|---:|\n";
   std::vector<std::string> keys;  // the peers' columns, then the references

@@ -22,11 +22,19 @@ namespace {
 
 // ---- the child side --------------------------------------------------------------------
 
+/// User + sys time of this process's threads and of the children it has
+/// reaped. A cell measured in-process has no children; a cell of a peer in
+/// another language (cells_external.cpp) runs that peer's program as a child
+/// and reaps it before its run returns, so the program's CPU time counts.
 double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  double total = 0;
+  for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage u{};
+    getrusage(who, &u);
+    total += static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+             static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  }
+  return total;
 }
 
 void write_line(int fd, const std::string& s) {
@@ -145,7 +153,7 @@ void summarize_runs(cell_result& res) {
   res.value[0] = summarize(v0);
   res.value[1] = summarize(v1);
   res.cpu_ns_per_msg = summarize(cpu).median;
-  res.allocs_per_msg = summarize(allocs).median;
+  res.allocs_per_msg = res.c->counts_allocations ? summarize(allocs).median : std::nan("");
 }
 
 }  // namespace
@@ -204,6 +212,9 @@ cell_result run_cell(const cell& c, const options& o) {
   while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   res.wall = seconds_since(start);
+  // Linux fills wait4's rusage with the child's own and its reaped
+  // children's (RUSAGE_BOTH): ru_maxrss is the larger peak of the two, so
+  // an external peer's program (cells_external.cpp) counts.
   res.peak_rss_kib = usage.ru_maxrss;
   if (timed_out) {
     res.status = "timeout";

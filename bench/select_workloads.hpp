@@ -1,6 +1,7 @@
 // rill_bench: workloads that need a select (W12, W13, select vs recv) and
-// the channels-versus-shared-memory comparison. No peer has a select usable
-// from threads, so these run on rill only (peers show "-").
+// the channels-versus-shared-memory comparison. No C++ peer has a select
+// usable from threads, so these run on rill only; crossbeam's select! and
+// Go's select run W12 and W13 in bench/external (cells_external.cpp).
 #pragma once
 
 #include "common.hpp"

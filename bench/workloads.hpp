@@ -284,7 +284,8 @@ template <class P> measurement w8_mpmc_bounded_1024(u64 n) { return mpmc<P>(1024
 template <class P> measurement w9_async_pingpong_single_thread(u64 n) { return async_pingpong<P>(n); }
 template <class P> measurement w10_async_spsc_bounded_1024_single_thread(u64 n) { return async_spsc<P>(n); }
 template <class P> measurement w11_mixed_thread_to_coroutine(u64 n) { return thread_to_coroutine<P>(n); }
-// W12 and W13 (select) are rill's alone: see select_workloads.hpp.
+// W12 and W13 (select) need a select usable from threads: rill's are in
+// select_workloads.hpp, crossbeam's and Go's in bench/external.
 
 // ---- registration -----------------------------------------------------------------
 
@@ -297,27 +298,26 @@ void add_standard_cells(registry& r) {
                  std::function<measurement(u64)> fn) {
     r.push_back(make_cell(section, std::move(id), std::move(label), peer, unit, n_start, n_quick, std::move(fn)));
   };
-  const char* W = "workloads";
+  auto row = [&](const char* id, std::function<measurement(u64)> fn) {
+    r.push_back(make_workload_cell(id, peer, std::move(fn)));
+  };
   if constexpr (c.threads && c.unbounded) {
-    add(W, "W1", "spsc_unbounded", "msg/s", 50'000, 2'000, w1_spsc_unbounded<P>);
-    add(W, "W2", "mpsc_unbounded (4 producers)", "msg/s", 50'000, 2'000, w2_mpsc_unbounded<P>);
+    row("W1", w1_spsc_unbounded<P>);
+    row("W2", w2_mpsc_unbounded<P>);
   }
   if constexpr (c.threads && c.bounded) {
-    add(W, "W3", "spsc_bounded_1024", "msg/s", 50'000, 2'000, w3_spsc_bounded_1024<P>);
-    add(W, "W4", "mpsc_bounded_1024 (4 producers)", "msg/s", 50'000, 2'000, w4_mpsc_bounded_1024<P>);
-    add(W, "W5", "spsc_bounded_1", "msg/s", 5'000, 500, w5_spsc_bounded_1<P>);
+    row("W3", w3_spsc_bounded_1024<P>);
+    row("W4", w4_mpsc_bounded_1024<P>);
+    row("W5", w5_spsc_bounded_1<P>);
   }
-  if constexpr (c.threads && c.rendezvous) add(W, "W6", "rendezvous (capacity 0)", "msg/s", 5'000, 500, w6_rendezvous<P>);
-  if constexpr (c.threads) add(W, "W7", "pingpong_threads", "rt/s", 5'000, 500, w7_pingpong_threads<P>);
-  if constexpr (c.threads && c.bounded)
-    add(W, "W8", "mpmc_bounded_1024 (4+4 threads)", "msg/s", 20'000, 2'000, w8_mpmc_bounded_1024<P>);
+  if constexpr (c.threads && c.rendezvous) row("W6", w6_rendezvous<P>);
+  if constexpr (c.threads) row("W7", w7_pingpong_threads<P>);
+  if constexpr (c.threads && c.bounded) row("W8", w8_mpmc_bounded_1024<P>);
   if constexpr (c.asio_async || c.fibers) {
-    add(W, "W9", "async_pingpong_single_thread", "rt/s", 20'000, 1'000, w9_async_pingpong_single_thread<P>);
-    add(W, "W10", "async_spsc_bounded_1024_single_thread", "msg/s", 50'000, 2'000,
-        w10_async_spsc_bounded_1024_single_thread<P>);
+    row("W9", w9_async_pingpong_single_thread<P>);
+    row("W10", w10_async_spsc_bounded_1024_single_thread<P>);
   }
-  if constexpr ((c.asio_async || c.fibers) && c.threads)
-    add(W, "W11", "mixed_thread_to_coroutine (bounded 1024)", "msg/s", 20'000, 2'000, w11_mixed_thread_to_coroutine<P>);
+  if constexpr ((c.asio_async || c.fibers) && c.threads) row("W11", w11_mixed_thread_to_coroutine<P>);
 
   if constexpr (c.threads && c.bounded) {
     const char* S = "size";

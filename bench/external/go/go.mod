@@ -1,0 +1,3 @@
+module rill_bench_go
+
+go 1.19
