@@ -34,10 +34,17 @@ set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 # Tests run under wine64 (through wine-run.sh, which says why), in a prefix
 # of the build tree's own (created at configure time, see
 # mingw-w64-deps.cmake), with wine's own diagnostics off.
-find_program(RILL_WINE64 NAMES wine64 PATHS /usr/lib/wine /usr/lib64/wine NO_CMAKE_FIND_ROOT_PATH
-  DOC "wine64, to run the Windows test programs")
-find_program(RILL_WINESERVER NAMES wineserver PATHS /usr/lib/wine /usr/lib64/wine NO_CMAKE_FIND_ROOT_PATH
-  DOC "wineserver, started once for all the tests")
+# Debian's wine64 package puts both in /usr/lib/wine (only the `wine`
+# package, a recommendation, adds /usr/bin/wineserver); elsewhere on PATH.
+foreach(_rill_wine_pass IN ITEMS lib path)
+  if(_rill_wine_pass STREQUAL "lib")
+    set(_rill_wine_where PATHS /usr/lib/wine /usr/lib64/wine NO_DEFAULT_PATH)
+  else()
+    set(_rill_wine_where NO_CMAKE_FIND_ROOT_PATH)
+  endif()
+  find_program(RILL_WINE64 NAMES wine64 ${_rill_wine_where} DOC "wine64, to run the Windows test programs")
+  find_program(RILL_WINESERVER NAMES wineserver ${_rill_wine_where} DOC "wineserver, started once for all the tests")
+endforeach()
 if(NOT RILL_WINEPREFIX)
   set(RILL_WINEPREFIX "${CMAKE_BINARY_DIR}/wineprefix")
 endif()
