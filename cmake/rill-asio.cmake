@@ -44,5 +44,5 @@ set_property(TARGET rill::standalone_asio APPEND PROPERTY
 # (WSAStartup, asio/detail/winsock_init.hpp), sockets or not; mswsock holds
 # the socket extensions Asio's sockets load.
 if(WIN32)
-  set_property(TARGET rill::asio APPEND PROPERTY INTERFACE_LINK_LIBRARIES ws2_32 mswsock)
+  set_property(TARGET rill::standalone_asio APPEND PROPERTY INTERFACE_LINK_LIBRARIES ws2_32 mswsock)
 endif()
