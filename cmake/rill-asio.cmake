@@ -39,3 +39,10 @@ set_target_properties(rill::standalone_asio PROPERTIES
 # the co_await switch must be forced. Evaluated for the consumer's compiler.
 set_property(TARGET rill::standalone_asio APPEND PROPERTY
   INTERFACE_COMPILE_DEFINITIONS "$<$<CXX_COMPILER_ID:Clang>:ASIO_HAS_CO_AWAIT=1>")
+
+# On Windows every program that includes Asio's io_context starts Winsock
+# (WSAStartup, asio/detail/winsock_init.hpp), sockets or not; mswsock holds
+# the socket extensions Asio's sockets load.
+if(WIN32)
+  set_property(TARGET rill::standalone_asio APPEND PROPERTY INTERFACE_LINK_LIBRARIES ws2_32 mswsock)
+endif()

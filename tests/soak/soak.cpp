@@ -8,7 +8,8 @@
 // rendezvous channel with every form (blocking, try, timed, select,
 // recv_many, async with timer races); another thread keeps creating
 // short-lived channels and dropping them with messages buffered and
-// operations waiting. Resident memory is sampled from /proc/self/statm;
+// operations waiting. Resident memory is sampled from /proc/self/statm (on
+// Windows: the working set);
 // after a warm-up (a fifth of the run, 2 to 60 s), its highest value may
 // exceed the value at the end of the warm-up by at most M MiB (default 16):
 // a leak of even a few bytes per message grows past that within seconds.
@@ -25,7 +26,16 @@
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#if defined(_WIN32)
+#if !defined(NOMINMAX)
+#define NOMINMAX
+#endif
+#include <windows.h>
+// After windows.h, which it needs.
+#include <psapi.h>
+#else
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -57,10 +67,17 @@ constexpr std::size_t lanes = 3;  // unbounded, bounded(64), rendezvous
 constexpr std::size_t unbounded_high_water = 4096;
 
 long resident_kib() {
+#if defined(_WIN32)
+  // K32GetProcessMemoryInfo: in kernel32 since Windows 7, no psapi.lib.
+  PROCESS_MEMORY_COUNTERS counters{};
+  if (!K32GetProcessMemoryInfo(GetCurrentProcess(), &counters, sizeof counters)) return 0;
+  return static_cast<long>(counters.WorkingSetSize / 1024);
+#else
   std::ifstream statm("/proc/self/statm");
   long size = 0, resident = 0;
   statm >> size >> resident;
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
+#endif
 }
 
 /// Failures from any thread, reported at the end.

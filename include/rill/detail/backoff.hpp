@@ -4,21 +4,33 @@
 #include <chrono>
 #include <thread>
 
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#include <immintrin.h>  // _mm_pause
+#elif defined(_MSC_VER) && defined(_M_ARM64)
+#include <intrin.h>  // __yield
+#endif
+
 namespace rill::detail {
 
 /// Tells the CPU we are spinning, so the sibling hyper-thread gets the core
-/// and the spin loop does not flood the memory bus.
+/// and the spin loop does not flood the memory bus. Each compiler spells the
+/// instruction its own way; elsewhere it is left out, and the spin is a
+/// plain busy loop.
 inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+  _mm_pause();
+#elif defined(_MSC_VER) && defined(_M_ARM64)
+  __yield();
+#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
   __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
+#elif (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+  __asm__ __volatile__("yield");
 #endif
 }
 
 /// Pause-spinning for a while, then a number of yields, then reports that
-/// the caller should park. Parking costs a system call on both sides (futex
-/// wait + wake), several microseconds of latency; a partner that answers
+/// the caller should park. Parking costs a system call on both sides (wait +
+/// wake, parking.hpp), several microseconds of latency; a partner that answers
 /// sooner is caught here.
 ///
 /// The pause phase is bounded by time, not by a count, because a pause

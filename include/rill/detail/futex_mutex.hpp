@@ -2,14 +2,16 @@
 #pragma once
 
 #include <rill/detail/backoff.hpp>
-#include <rill/detail/futex.hpp>
+#include <rill/detail/parking.hpp>
 
 #include <atomic>
 #include <cstdint>
 
 namespace rill::detail {
 
-/// A three-state futex mutex (unlocked / locked / locked with sleepers).
+/// A three-state futex mutex (unlocked / locked / locked with sleepers),
+/// after Drepper's "Futexes Are Tricky"; it sleeps through parking.hpp, on
+/// a futex where there is one.
 /// Critical sections in the core are a few dozen instructions, so a
 /// contended lock is usually free again within a short spin; only then do
 /// we sleep. Unlike std::mutex it never makes a system call on unlock when
@@ -35,7 +37,7 @@ class futex_mutex {
 
   void unlock() noexcept {
     // release: publishes the critical section to the next holder.
-    if (state_.exchange(unlocked, std::memory_order_release) == contended) futex_wake(state_, 1);
+    if (state_.exchange(unlocked, std::memory_order_release) == contended) park_wake_one(state_);
   }
 
  private:
@@ -57,7 +59,7 @@ class futex_mutex {
     } while (spin.spin());
     // Marking the lock contended makes the holder wake us on unlock; we keep
     // the contended mark when we take it, since other sleepers may remain.
-    while (state_.exchange(contended, std::memory_order_acquire) != unlocked) futex_wait(state_, contended);
+    while (state_.exchange(contended, std::memory_order_acquire) != unlocked) park_wait(state_, contended, nullptr);
   }
 
   std::atomic<std::uint32_t> state_{unlocked};

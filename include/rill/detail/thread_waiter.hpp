@@ -2,7 +2,7 @@
 #pragma once
 
 #include <rill/detail/backoff.hpp>
-#include <rill/detail/futex.hpp>
+#include <rill/detail/parking.hpp>
 #include <rill/detail/waiter.hpp>
 
 #include <atomic>
@@ -19,7 +19,7 @@ inline thread_local bool woke_a_thread = false;
 /// The claim token of an operation a thread blocks on. The claimer's
 /// `complete` marks it done and wakes the thread only if it has gone to
 /// sleep: the thread spins briefly first, because a partner that is already
-/// running usually answers within the cost of one futex round trip, and a
+/// running usually answers within the cost of one park/wake round trip, and a
 /// hand-off to a spinning thread then costs no system call on either side.
 class thread_token : public claim_token {
  public:
@@ -56,7 +56,7 @@ class thread_token : public claim_token {
       // Announce the sleep before taking it; a completion that comes first
       // makes the CAS fail with `done` (acquire: its hand-off is visible).
       if (s == waiting && !state_.compare_exchange_strong(s, parked, std::memory_order_acquire)) continue;
-      futex_wait(state_, parked, deadline);
+      park_wait(state_, parked, deadline);
     }
   }
 
@@ -72,9 +72,9 @@ class thread_token : public claim_token {
     woke_a_thread = true;
     // release: the hand-off the claimer made (status, moved value) is
     // visible to the thread once it sees `done`. After this exchange the
-    // owner may return and reuse its stack; only the word's address reaches
-    // the kernel below, see futex_wake.
-    if (self.state_.exchange(done, std::memory_order_acq_rel) == parked) futex_wake(self.state_);
+    // owner may return and reuse its stack; the wake below uses the word's
+    // address only, see parking.hpp.
+    if (self.state_.exchange(done, std::memory_order_acq_rel) == parked) park_wake_one(self.state_);
   }
 
   std::atomic<std::uint32_t> state_{waiting};
