@@ -22,6 +22,8 @@ packages=(
   gnuplot-nox              # benchmark charts
   libboost-fiber-dev       # benchmark peer: Boost.Fiber buffered_channel
   libconcurrentqueue-dev   # benchmark peer: moodycamel::BlockingConcurrentQueue
+  g++-mingw-w64-x86-64-posix  # the Windows build (preset windows), cross-compiled
+  wine64                   # runs the Windows build's tests
 )
 
 missing=()

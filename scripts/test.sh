@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, then configures, builds and
 # runs the tests for each preset (g++ release, ThreadSanitizer,
-# AddressSanitizer+UBSan, clang++-19 release). Goes on after a failure, prints
+# AddressSanitizer+UBSan, clang++-19 release header-only, the portable
+# parking fallback, and Windows cross-compiled and run under wine64). Goes on after a failure, prints
 # a summary, and exits non-zero if any step failed.
 #
 #   bash scripts/test.sh              all presets
@@ -14,7 +15,7 @@ bash scripts/setup.sh || { echo "test.sh: setup failed" >&2; exit 1; }
 
 presets=("$@")
 if (( ${#presets[@]} == 0 )); then
-  presets=(release tsan asan clang)
+  presets=(release tsan asan clang portable windows)
 fi
 
 log_dir=build/logs

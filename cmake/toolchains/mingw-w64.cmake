@@ -4,7 +4,7 @@
 #
 #   cmake --preset windows && cmake --build --preset windows && ctest --preset windows
 #
-# Packages: g++-mingw-w64-x86-64-posix wine64 (scripts/windows.sh installs
+# Packages: g++-mingw-w64-x86-64-posix wine64 (scripts/setup.sh installs
 # them). Asio, fmt, tl::expected and Catch2 come from Debian's own
 # header-only packages, see mingw-w64-deps.cmake.
 
