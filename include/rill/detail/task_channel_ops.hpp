@@ -103,8 +103,15 @@ class task_channel_awaiter : protected task_wait {
     w = {};
     w.token = this;
     rearm();
-    result_ = self().attempt(&w);
-    if (result_ == op_result::queued) return true;  // from here another thread may resume the task
+    // Written before the waiter is published: once queued, a partner on
+    // another thread may claim it and the task resume there (a
+    // multi-threaded io_context) before attempt() has even returned here,
+    // and proceed_after_wake must find `queued`. Nothing of the frame is
+    // written after a queued attempt.
+    result_ = op_result::queued;
+    const op_result r = self().attempt(&w);
+    if (r == op_result::queued) return true;
+    result_ = r;
     context.end_wait_unqueued();
     if (!std::exchange(must_yield_, false)) return false;
     context.post_resume(*this);
