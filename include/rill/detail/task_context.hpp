@@ -55,9 +55,6 @@ struct task_wait : claim_token {
   /// Withdraws the waiter if it is still queued and unclaimed; true if it
   /// did (then nobody else will complete it). Takes the channel's lock.
   bool (*withdraw)(task_wait&) noexcept = nullptr;
-  /// Set by a cancellation before it tries to withdraw the waiter; read
-  /// when the task resumes.
-  bool cancelled = false;
 
   /// The claim token's completion: a partner has claimed the wait.
   static void on_claimed(claim_token& token) noexcept;
@@ -87,7 +84,6 @@ class task_context : public pending_operation {
   /// connects the cancellation slot to it. On the task's thread.
   void begin_wait(task_wait& wait) {
     wait.context = this;
-    wait.cancelled = false;
     waiting_ = &wait;
     if (!registry_) registry_ = registry_of(asio::query(executor_, asio::execution::context));
     {
@@ -188,8 +184,9 @@ class task_context : public pending_operation {
   /// resumes and reports the cancellation. One claimed already completes as
   /// it was claimed (a receive that was handed its message returns it).
   void cancel() noexcept {
+    // A wait withdrawn untouched resumes with its status still `pending`,
+    // which the awaiter reports as the cancellation.
     task_wait& wait = *waiting_;
-    wait.cancelled = true;
     if (wait.withdraw(wait)) wake(wait);
   }
 
