@@ -121,34 +121,37 @@ asio::awaitable<void> count_up(rill::sender<std::uint64_t> tx, std::uint64_t cou
   for (std::uint64_t i = 0; i < count; ++i) co_await tx.async_send(i, asio::use_awaitable);
 }
 
-/// A coroutine sender and a coroutine receiver taking turns on one thread.
-outcome through_coroutines(std::size_t capacity, std::uint64_t count) {
-  const auto start = std::chrono::steady_clock::now();
-  asio::io_context io;
-  auto [tx, rx] = rill::sync_channel<std::uint64_t>(capacity);
-  std::uint64_t sum = 0;
-  asio::co_spawn(io, count_up(std::move(tx), count), asio::detached);
-  asio::co_spawn(io, async_for_each(std::move(rx), [&sum](std::uint64_t m) { sum += m; }), asio::detached);
-  io.run();
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  return {took.count(), sum == count * (count - 1) / 2};
-}
-
 rill::task<void> count_up_in_task(rill::sender<std::uint64_t> tx, std::uint64_t count) {
   for (std::uint64_t i = 0; i < count; ++i) co_await tx.async_send(i, rill::use_task);
 }
 
-/// The same with two rill::task coroutines.
-outcome through_tasks(std::size_t capacity, std::uint64_t count) {
+/// A coroutine sender and a coroutine receiver taking turns on one thread:
+/// `spawn_pair(io, tx, rx, sum)` starts them, as asio::awaitable or as
+/// rill::task.
+template <class SpawnPair>
+outcome through_coroutines(std::size_t capacity, std::uint64_t count, SpawnPair spawn_pair) {
   const auto start = std::chrono::steady_clock::now();
   asio::io_context io;
   auto [tx, rx] = rill::sync_channel<std::uint64_t>(capacity);
   std::uint64_t sum = 0;
-  rill::spawn(io, count_up_in_task(std::move(tx), count), asio::detached);
-  rill::spawn(io, task_for_each(std::move(rx), [&sum](std::uint64_t m) { sum += m; }), asio::detached);
+  spawn_pair(io, std::move(tx), std::move(rx), sum);
   io.run();
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   return {took.count(), sum == count * (count - 1) / 2};
+}
+
+outcome through_awaitables(std::size_t capacity, std::uint64_t count) {
+  return through_coroutines(capacity, count, [count](asio::io_context& io, auto tx, auto rx, std::uint64_t& sum) {
+    asio::co_spawn(io, count_up(std::move(tx), count), asio::detached);
+    asio::co_spawn(io, async_for_each(std::move(rx), [&sum](std::uint64_t m) { sum += m; }), asio::detached);
+  });
+}
+
+outcome through_tasks(std::size_t capacity, std::uint64_t count) {
+  return through_coroutines(capacity, count, [count](asio::io_context& io, auto tx, auto rx, std::uint64_t& sum) {
+    rill::spawn(io, count_up_in_task(std::move(tx), count), asio::detached);
+    rill::spawn(io, task_for_each(std::move(rx), [&sum](std::uint64_t m) { sum += m; }), asio::detached);
+  });
 }
 
 /// Messages per row: enough to see differences, few enough that the whole
@@ -194,7 +197,7 @@ void kinds(page& p) {
   t.row("sync_channel(1)", slow, through_channel(std::move(otx), std::move(orx), 1, slow));
   auto [rtx, rrx] = rill::sync_channel<std::uint64_t>(0);
   t.row("sync_channel(0) rendezvous", slow, through_channel(std::move(rtx), std::move(rrx), 1, slow));
-  t.row("sync_channel(1024), 2 coroutines", n, through_coroutines(1024, n));
+  t.row("sync_channel(1024), 2 coroutines", n, through_awaitables(1024, n));
   t.row("sync_channel(1024), 2 rill::tasks", n, through_tasks(1024, n));
   t.check_all_arrived();
 }

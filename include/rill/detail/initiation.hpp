@@ -21,19 +21,15 @@
 // inlined code around them does is out of rill's reach, hence the warning.
 #pragma once
 
+#include <rill/detail/config.hpp>  // RILL_NOINLINE
+
 #include <asio/detail/config.hpp>  // ASIO_HAS_CO_AWAIT
 #include <asio/version.hpp>
 
 /// Marks an initiation's call operator: compiled out of line, so that none
 /// of its stores can be placed in, or moved into, the awaiting coroutine's
 /// frame.
-#if defined(__GNUC__) || defined(__clang__)
-#define RILL_INITIATION_ENTRY __attribute__((noinline))
-#elif defined(_MSC_VER)
-#define RILL_INITIATION_ENTRY __declspec(noinline)
-#else
-#define RILL_INITIATION_ENTRY
-#endif
+#define RILL_INITIATION_ENTRY RILL_NOINLINE
 
 // Clang's version as LLVM counts it: Apple numbers its releases apart
 // (Apple clang 17 is the first built from LLVM 19).
