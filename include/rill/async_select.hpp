@@ -335,6 +335,9 @@ auto async_select_with(Token&& token, Args&&... args) {
   static_assert((is_select_arm<Held> && ...),
                 "rill::async_select takes arms (rill::recv(rx), rill::send(tx, v), rill::timeout(d), "
                 "rill::deadline(t)) followed by a completion token");
+  static_assert(((!is_stop_arm<Held>)&&...),
+                "rill::async_select takes no rill::on_stop arm: an asynchronous select is stopped through its "
+                "completion token's cancellation slot (asio::bind_cancellation_slot)");
   static_assert(((!std::is_const_v<std::remove_reference_t<Held>>)&&...),
                 "rill::async_select: an arm passed as an lvalue must not be const (a send arm hands its value "
                 "back through it)");

@@ -1,6 +1,7 @@
 // rill — creating channels, and the thread layer of rill: with this header
-// come the handles (sender, receiver: blocking, try and timed operations),
-// the error types, select and dynamic_select. It needs only the standard
+// come the handles (sender, receiver: blocking, try, timed and stoppable
+// operations; weak_sender), the error types, select and dynamic_select,
+// and the metrics of a channel. It needs only the standard
 // library and tl::expected; the asynchronous operations are the Asio layer,
 // <rill/asio.hpp>, and the fmt formatters are <rill/fmt.hpp>.
 #pragma once
@@ -12,6 +13,7 @@
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
 #include <rill/sender.hpp>
+#include <rill/weak_sender.hpp>
 
 #include <cstddef>
 #include <stdexcept>

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <variant>
@@ -80,25 +81,36 @@ class dynamic_select {
   /// Throws std::logic_error if no arm is enabled.
   RILL_NODISCARD_RECV selected<T> select() {
     selected<T> result = placeholder();
-    (void)run(result, nullptr, true);
+    (void)run(result, {}, true);
     return result;
   }
 
-  /// Completes a ready arm, or returns std::nullopt.
-  RILL_NODISCARD_RECV std::optional<selected<T>> try_select() { return run_optional(nullptr, false); }
-
-  /// Like select(), or std::nullopt once `timeout` passed.
-  template <class Rep, class Period>
-  RILL_NODISCARD_RECV std::optional<selected<T>> select_timeout(const std::chrono::duration<Rep, Period>& timeout) {
-    const auto d = detail::deadline_after(timeout);
-    return run_optional(&d, true);
+  /// Like select(), or std::nullopt once a stop is requested through `stop`
+  /// (also before the call, whatever is ready). Throws std::logic_error if
+  /// no arm is enabled and `stop` can never be requested.
+  RILL_NODISCARD_RECV std::optional<selected<T>> select(std::stop_token stop) {
+    return run_optional({nullptr, detail::stop_pointer(stop)}, true);
   }
 
-  /// Like select(), or std::nullopt at `deadline`.
+  /// Completes a ready arm, or returns std::nullopt.
+  RILL_NODISCARD_RECV std::optional<selected<T>> try_select() { return run_optional({}, false); }
+
+  /// Like select(), or std::nullopt once `timeout` passed (or a stop is
+  /// requested through `stop`, as select(stop)).
+  template <class Rep, class Period>
+  RILL_NODISCARD_RECV std::optional<selected<T>> select_timeout(const std::chrono::duration<Rep, Period>& timeout,
+                                                                 std::stop_token stop = {}) {
+    const auto d = detail::deadline_after(timeout);
+    return run_optional({&d, detail::stop_pointer(stop)}, true);
+  }
+
+  /// Like select(), or std::nullopt at `deadline` (or once a stop is
+  /// requested through `stop`, as select(stop)).
   template <class Clock, class Duration>
-  RILL_NODISCARD_RECV std::optional<selected<T>> select_deadline(const std::chrono::time_point<Clock, Duration>& deadline) {
+  RILL_NODISCARD_RECV std::optional<selected<T>> select_deadline(const std::chrono::time_point<Clock, Duration>& deadline,
+                                                                  std::stop_token stop = {}) {
     const auto d = detail::to_steady_deadline(deadline);
-    return run_optional(&d, true);
+    return run_optional({&d, detail::stop_pointer(stop)}, true);
   }
 
   /// select_order::biased makes the first ready arm in index order win.
@@ -143,14 +155,15 @@ class dynamic_select {
     return arms_.size() - 1;
   }
 
-  std::optional<selected<T>> run_optional(const detail::steady_deadline* deadline, bool blocking) {
+  std::optional<selected<T>> run_optional(detail::wait_limit limit, bool blocking) {
     std::optional<selected<T>> result(std::in_place, placeholder());
-    if (!run(*result, deadline, blocking)) result.reset();
+    if (!run(*result, limit, blocking)) result.reset();
     return result;
   }
 
-  /// One select into `result`; false if it timed out or nothing was ready.
-  bool run(selected<T>& result, const detail::steady_deadline* deadline, bool blocking) {
+  /// One select into `result`; false if it timed out, was stopped, or
+  /// nothing was ready.
+  bool run(selected<T>& result, detail::wait_limit limit, bool blocking) {
     for (entry& e : arms_) {
       if (auto* r = std::get_if<receive_entry>(&e)) {
         r->into->result = &result.result;
@@ -158,8 +171,9 @@ class dynamic_select {
       }
     }
     const std::size_t won =
-        detail::run_select(engine_arms_, order_scratch_, lock_scratch_, order_, deadline, blocking);
-    if (won == detail::select_would_block || won == detail::select_timed_out) return false;
+        detail::run_select(engine_arms_, order_scratch_, lock_scratch_, order_, limit, blocking);
+    if (won == detail::select_would_block || won == detail::select_timed_out || won == detail::select_stopped)
+      return false;
     result.index = won;
     if (auto* s = std::get_if<send_entry>(&arms_[won]))
       result.result.template emplace<1>(s->arm->take_result());

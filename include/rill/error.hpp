@@ -43,6 +43,7 @@ enum class errc {
   full,              ///< a bounded channel had no room (try forms only)
   empty,             ///< nothing was buffered (try forms only)
   timeout,           ///< the deadline passed first (timed forms only)
+  stopped,           ///< a stop was requested through the wait's std::stop_token first
 };
 
 /// The "rill" error category: one object per program (detail/config.hpp
@@ -79,15 +80,17 @@ struct RILL_NODISCARD_SEND try_send_error {
   T into_inner() && { return std::move(value); }
 };
 
-/// A send_timeout / send_deadline failed: the deadline passed or the channel
-/// is disconnected; the value is handed back.
+/// A send that can give up failed: send_timeout / send_deadline when the
+/// deadline passed, the forms taking a std::stop_token when a stop was
+/// requested, or the channel is disconnected; the value is handed back.
 template <class T>
 struct RILL_NODISCARD_SEND send_timeout_error {
-  errc reason;  ///< errc::timeout or errc::disconnected
+  errc reason;  ///< errc::timeout, errc::stopped or errc::disconnected
   T value;
 
   errc kind() const noexcept { return reason; }
   bool is_timeout() const noexcept { return reason == errc::timeout; }
+  bool is_stopped() const noexcept { return reason == errc::stopped; }
   bool is_disconnected() const noexcept { return reason == errc::disconnected; }
   std::error_code code() const noexcept { return make_error_code(reason); }
   T into_inner() && { return std::move(value); }
@@ -104,9 +107,14 @@ struct [[nodiscard("why nothing was received")]] recv_error {
 /// and drained.
 enum class [[nodiscard("why nothing was received")]] try_recv_error { empty = static_cast<int>(errc::empty), disconnected = static_cast<int>(errc::disconnected) };
 
-/// A recv_timeout / recv_deadline failed: the deadline passed, or the channel
-/// is disconnected and drained.
-enum class [[nodiscard("why nothing was received")]] recv_timeout_error { timeout = static_cast<int>(errc::timeout), disconnected = static_cast<int>(errc::disconnected) };
+/// A receive that can give up failed: recv_timeout / recv_deadline when the
+/// deadline passed, the forms taking a std::stop_token when a stop was
+/// requested, or the channel is disconnected and drained.
+enum class [[nodiscard("why nothing was received")]] recv_timeout_error {
+  timeout = static_cast<int>(errc::timeout),
+  disconnected = static_cast<int>(errc::disconnected),
+  stopped = static_cast<int>(errc::stopped),
+};
 
 inline std::error_code make_error_code(try_recv_error e) noexcept {
   return {static_cast<int>(e), error_category()};

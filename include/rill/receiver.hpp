@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <iterator>
 #include <optional>
+#include <stop_token>
 #include <type_traits>
 #include <utility>
 
@@ -31,9 +32,18 @@ class receiver {
   /// (or every sender is gone) and nothing is left buffered.
   RILL_NODISCARD_RECV expected<T, recv_error> recv() const {
     return detail::receive_result<T>(recv_error{}, [this](auto& destination) {
-      (void)detail::blocking_recv(core(), destination, nullptr);
+      (void)detail::blocking_recv(core(), destination, {});
       return recv_error{};
     });
+  }
+
+  /// Like recv(), but gives up with recv_timeout_error::stopped once a stop
+  /// is requested through `stop` (a std::jthread's token, say), without
+  /// closing the channel: a stopped receive has taken nothing. If the stop
+  /// was requested before the call, it fails at once, even when a message
+  /// is ready, so that `while (auto m = rx.recv(stop))` ends promptly.
+  RILL_NODISCARD_RECV expected<T, recv_timeout_error> recv(std::stop_token stop) const {
+    return recv_limited({nullptr, detail::stop_pointer(stop)});
   }
 
   /// Takes a message only if one is ready: errc::empty if none is,
@@ -46,37 +56,57 @@ class receiver {
     });
   }
 
-  /// Like recv(), but gives up with errc::timeout after `timeout`.
+  /// Like recv(), but gives up with errc::timeout after `timeout` (and with
+  /// errc::stopped on a stop request through `stop`, as recv(stop)).
   template <class Rep, class Period>
-  RILL_NODISCARD_RECV expected<T, recv_timeout_error> recv_timeout(const std::chrono::duration<Rep, Period>& timeout) const {
-    return recv_until(detail::deadline_after(timeout));
+  RILL_NODISCARD_RECV expected<T, recv_timeout_error> recv_timeout(const std::chrono::duration<Rep, Period>& timeout,
+                                                                   std::stop_token stop = {}) const {
+    const detail::steady_deadline deadline = detail::deadline_after(timeout);
+    return recv_limited({&deadline, detail::stop_pointer(stop)});
   }
 
-  /// Like recv(), but gives up with errc::timeout at `deadline`.
+  /// Like recv(), but gives up with errc::timeout at `deadline` (and with
+  /// errc::stopped on a stop request through `stop`, as recv(stop)).
   template <class Clock, class Duration>
-  RILL_NODISCARD_RECV expected<T, recv_timeout_error> recv_deadline(const std::chrono::time_point<Clock, Duration>& deadline) const {
-    return recv_until(detail::to_steady_deadline(deadline));
+  RILL_NODISCARD_RECV expected<T, recv_timeout_error> recv_deadline(
+      const std::chrono::time_point<Clock, Duration>& deadline, std::stop_token stop = {}) const {
+    const detail::steady_deadline steady = detail::to_steady_deadline(deadline);
+    return recv_limited({&steady, detail::stop_pointer(stop)});
   }
 
   /// Blocks until at least one message is ready, then appends up to `max`
   /// messages to `out` (anything with push_back(T&&)) under one lock. Returns
   /// how many were appended: 0 only when the channel is disconnected and
-  /// drained, or when `max` is 0. Each message moves straight from the
-  /// channel into push_back; if push_back throws (and leaves `out` as it
+  /// drained, when `max` is 0, or when a stop was requested through `stop`
+  /// (before the call, or while it waited). Each message moves straight from
+  /// the channel into push_back; if push_back throws (and leaves `out` as it
   /// was, as std::vector does), that message stays in the channel, with the
   /// rest, and the exception propagates.
   template <class Container>
   [[nodiscard("how many messages were appended; 0 when the channel is disconnected and drained")]] std::size_t
-  recv_many(Container& out, std::size_t max) const {
-    if (max == 0) return 0;
+  recv_many(Container& out, std::size_t max, std::stop_token stop = {}) const {
+    const detail::wait_limit limit{nullptr, detail::stop_pointer(stop)};
+    if (max == 0 || limit.stop_requested()) return 0;
     detail::appender<Container> destination{out};
     const auto append = detail::receive_slot<T>::into(destination);
     bool disconnected = false;
     std::size_t taken = core().recv_batch(append, max, disconnected);
     if (taken != 0 || disconnected) return taken;
-    if (detail::blocking_recv(core(), destination, nullptr) != detail::op_result::done) return 0;
+    if (detail::blocking_recv(core(), destination, limit) != detail::blocking_result::done) return 0;
     bool ignored = false;
     return 1 + core().recv_batch(append, max - 1, ignored);
+  }
+
+  /// Appends to `out` up to `max` messages that are ready now, in order,
+  /// under one lock, without blocking. Returns how many were appended (0
+  /// when none was ready or the channel is disconnected and drained; then
+  /// is_closed() tells which). A push_back that throws leaves its message
+  /// in the channel, as recv_many.
+  template <class Container>
+  [[nodiscard("how many messages were appended")]] std::size_t try_recv_many(Container& out, std::size_t max) const {
+    detail::appender<Container> destination{out};
+    bool disconnected = false;
+    return core().recv_batch(detail::receive_slot<T>::into(destination), max, disconnected);
   }
 
   /// Receives asynchronously. Any Asio completion token works; the
@@ -117,6 +147,24 @@ class receiver {
 
   [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
   [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
+  /// Weak senders (sender::downgrade) of the channel.
+  [[nodiscard]] std::size_t weak_sender_count() const { return core().weak_sender_count(); }
+
+  // Metrics: cheap reads without the channel's lock, each recent but not
+  // all from the same instant, so approximate while the channel is in use.
+
+  /// Senders blocked or suspended waiting for room (or, on a rendezvous
+  /// channel, for a receiver). Approximate: it may still count an arm of a
+  /// select that has completed on another channel, until a partner meets it.
+  [[nodiscard]] std::size_t waiting_senders() const { return core().waiting_senders(); }
+  /// Receivers blocked or suspended waiting for a message; approximate as
+  /// waiting_senders().
+  [[nodiscard]] std::size_t waiting_receivers() const { return core().waiting_receivers(); }
+  /// The most messages buffered at once since the channel was made or
+  /// reset_high_water_mark() was called (always 0 on a rendezvous channel).
+  [[nodiscard]] std::size_t high_water_mark() const { return core().high_water_mark(); }
+  /// Restarts the high-water mark from the number of messages buffered now.
+  void reset_high_water_mark() const { core().reset_high_water_mark(); }
 
   explicit operator bool() const noexcept { return handle_.valid(); }
 
@@ -150,29 +198,50 @@ class receiver {
 
    private:
     friend class receiver;
-    explicit iterator(const receiver* rx, bool blocking) : rx_(rx), blocking_(blocking) { advance(); }
+    /// A blocking iterator waits with `limit`; one that does not block
+    /// (try_iter) has none.
+    iterator(const receiver* rx, std::optional<detail::wait_limit> limit) : rx_(rx), limit_(limit) { advance(); }
 
     /// The next message moves straight into `current_`.
     void advance() {
       current_.reset();
-      if (blocking_)
-        (void)detail::blocking_recv(rx_->core(), current_, nullptr);
+      if (limit_)
+        (void)detail::blocking_recv(rx_->core(), current_, *limit_);
       else
         (void)rx_->core().recv(detail::receive_slot<T>::into(current_), nullptr, {});
     }
 
     const receiver* rx_ = nullptr;
-    bool blocking_ = true;
+    std::optional<detail::wait_limit> limit_;
     mutable std::optional<T> current_;
   };
 
-  iterator begin() const { return iterator(this, true); }
+  iterator begin() const { return iterator(this, detail::wait_limit{}); }
   std::default_sentinel_t end() const noexcept { return {}; }
+
+  /// What `iter(stop)` returns: a blocking range that also ends on a stop.
+  class stoppable_range {
+   public:
+    iterator begin() { return iterator(rx_, detail::wait_limit{nullptr, detail::stop_pointer(stop_)}); }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+   private:
+    friend class receiver;
+    stoppable_range(const receiver* rx, std::stop_token stop) noexcept : rx_(rx), stop_(std::move(stop)) {}
+    const receiver* rx_;
+    std::stop_token stop_;
+  };
+
+  /// Iterates like `for (T& message : rx)`, and also ends once a stop is
+  /// requested through `stop`: `for (T& job : rx.iter(stop)) ...` in a
+  /// std::jthread ends when the thread is asked to stop, without closing the
+  /// channel. The range owns its copy of the token.
+  stoppable_range iter(std::stop_token stop) const { return stoppable_range(this, std::move(stop)); }
 
   /// What `try_iter()` returns: a range over the messages ready now.
   class try_range {
    public:
-    iterator begin() { return iterator(rx_, false); }
+    iterator begin() { return iterator(rx_, std::nullopt); }
     std::default_sentinel_t end() const noexcept { return {}; }
 
    private:
@@ -193,11 +262,9 @@ class receiver {
 
   detail::channel_core<T>& core() const { return handle_.checked(); }
 
-  expected<T, recv_timeout_error> recv_until(detail::steady_deadline deadline) const {
+  expected<T, recv_timeout_error> recv_limited(detail::wait_limit limit) const {
     return detail::receive_result<T>(recv_timeout_error::timeout, [&](auto& destination) {
-      return detail::blocking_recv(core(), destination, &deadline) == detail::op_result::disconnected
-                 ? recv_timeout_error::disconnected
-                 : recv_timeout_error::timeout;
+      return static_cast<recv_timeout_error>(detail::reason_of(detail::blocking_recv(core(), destination, limit)));
     });
   }
 

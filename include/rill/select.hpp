@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <stop_token>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -36,6 +37,11 @@ namespace rill {
 /// The result of a timeout or deadline arm that won.
 struct timed_out {
   friend bool operator==(timed_out, timed_out) noexcept = default;
+};
+
+/// The result of a stop arm (rill::on_stop) that won.
+struct stopped {
+  friend bool operator==(stopped, stopped) noexcept = default;
 };
 
 /// Ask for `select_order::biased` to make the first ready arm, in the order
@@ -240,6 +246,23 @@ class timeout_arm {
   detail::steady_deadline deadline_;
 };
 
+/// A stop arm: wins once a stop is requested through its token, also one
+/// requested before the select started, ahead of arms that are ready then
+/// (so a loop of selects in a std::jthread ends promptly). At most one per
+/// select.
+class stop_arm {
+ public:
+  using result_type = stopped;
+
+  explicit stop_arm(std::stop_token stop) noexcept : stop_(std::move(stop)) {}
+  const std::stop_token& token() const noexcept { return stop_; }
+  stopped take_result() const noexcept { return {}; }
+  static stopped placeholder() noexcept { return {}; }
+
+ private:
+  std::stop_token stop_;
+};
+
 /// Receive from `rx`; a disabled arm never wins (like a nil channel in Go).
 template <class T>
 recv_arm<T> recv(const receiver<T>& rx, bool enabled = true) {
@@ -264,6 +287,9 @@ timeout_arm deadline(const std::chrono::time_point<Clock, Duration>& t) {
   return timeout_arm(detail::to_steady_deadline(t));
 }
 
+/// Wins once a stop is requested through `stop` (see stop_arm).
+inline stop_arm on_stop(std::stop_token stop) noexcept { return stop_arm(std::move(stop)); }
+
 /// What select returns: which arm won (`index()`) and its result
 /// (`std::get<I>`), one alternative per arm in the order given.
 template <class... Arms>
@@ -280,7 +306,11 @@ template <class T>
 inline constexpr bool is_recv_arm<recv_arm<T>> = true;
 
 template <class Arm>
-inline constexpr bool is_select_arm = is_channel_arm<Arm> || std::is_same_v<std::remove_cvref_t<Arm>, timeout_arm>;
+inline constexpr bool is_stop_arm = std::is_same_v<std::remove_cvref_t<Arm>, stop_arm>;
+
+template <class Arm>
+inline constexpr bool is_select_arm =
+    is_channel_arm<Arm> || is_stop_arm<Arm> || std::is_same_v<std::remove_cvref_t<Arm>, timeout_arm>;
 
 /// Calls f(std::integral_constant<std::size_t, I>) for the runtime index i.
 template <class F, std::size_t... I>
@@ -343,7 +373,9 @@ template <class Result, class... Arms>
 bool select_over(Result& result, select_order order, bool blocking, Arms&... arms) {
   static_assert(sizeof...(Arms) > 0, "rill::select needs at least one arm");
   static_assert((is_select_arm<Arms> && ...),
-                "rill::select takes arms: rill::recv(rx), rill::send(tx, v), rill::timeout(d), rill::deadline(t)");
+                "rill::select takes arms: rill::recv(rx), rill::send(tx, v), rill::timeout(d), rill::deadline(t), "
+                "rill::on_stop(stop_token)");
+  static_assert((std::size_t{is_stop_arm<Arms>} + ...) <= 1, "rill::select takes at most one rill::on_stop arm");
   constexpr std::size_t channel_arms = (std::size_t{is_channel_arm<Arms>} + ...);
 
   typename destinations_for<Result, std::index_sequence_for<Arms...>>::type destinations;
@@ -357,10 +389,15 @@ bool select_over(Result& result, select_order order, bool blocking, Arms&... arm
   std::size_t next = 0, index = 0;
   std::optional<steady_deadline> earliest;
   std::size_t earliest_position = 0;
+  const std::stop_token* stop = nullptr;
+  std::size_t stop_position = 0;
   auto collect = [&](auto& arm) {
     if constexpr (is_channel_arm<decltype(arm)>) {
       engine_arms[next] = &arm;
       position[next++] = index;
+    } else if constexpr (is_stop_arm<decltype(arm)>) {
+      stop = stop_pointer(arm.token());
+      stop_position = index;
     } else if (!earliest || arm.deadline() < *earliest) {
       earliest = arm.deadline();
       earliest_position = index;
@@ -372,9 +409,11 @@ bool select_over(Result& result, select_order order, bool blocking, Arms&... arm
   std::array<std::size_t, channel_arms> order_scratch{};
   std::array<futex_mutex*, channel_arms> lock_scratch{};
   const std::size_t won = run_select(engine_arms, order_scratch, lock_scratch, order,
-                                     earliest ? &*earliest : nullptr, blocking);
+                                     wait_limit{earliest ? &*earliest : nullptr, stop}, blocking);
   if (won == select_would_block) return false;
-  const std::size_t winner = won == select_timed_out ? earliest_position : position[won];
+  const std::size_t winner = won == select_timed_out ? earliest_position
+                             : won == select_stopped ? stop_position
+                                                     : position[won];
   auto all = std::forward_as_tuple(arms...);
   with_index(winner, std::index_sequence_for<Arms...>{}, [&](auto i) {
     constexpr std::size_t arm = decltype(i)::value;
@@ -391,7 +430,7 @@ bool select_over(Result& result, select_order order, bool blocking, Arms&... arm
 
 /// Blocks until exactly one arm completes; among arms ready at once a
 /// random one wins. Throws std::logic_error if no arm is enabled and there
-/// is no timeout (it would block forever).
+/// is neither a timeout nor a stop arm (it would block forever).
 template <class... Arms>
 RILL_NODISCARD_RECV select_result<Arms...> select(select_order order, Arms&&... arms) {
   select_result<Arms...> result = detail::placeholder_result<Arms...>();

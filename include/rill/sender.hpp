@@ -8,13 +8,27 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <ranges>
+#include <stop_token>
 #include <type_traits>
 #include <utility>
 
 namespace rill {
 
+namespace detail {
+
+/// A range send_many can send from: its elements are moved from when they
+/// are lvalues of the message type, converted into it otherwise.
+template <class Range, class T>
+concept batch_source = std::is_same_v<std::ranges::range_reference_t<Range>, T&> ||
+                       std::is_constructible_v<T, std::ranges::range_reference_t<Range>>;
+
+}  // namespace detail
+
 template <class T>
 class receiver;
+template <class T>
+class weak_sender;
 
 /// The sending end of a channel. Cheap to copy: every copy is one more
 /// producer, and the channel disconnects for receivers when the last copy is
@@ -35,9 +49,17 @@ class sender {
   /// rendezvous channel, until a receiver takes it). Fails only when the
   /// channel is closed or every receiver is gone.
   RILL_NODISCARD_SEND expected<void, send_error<T>> send(T value) const {
-    const auto r = detail::blocking_send(core(), value, nullptr);
-    if (r == detail::op_result::done) return {};
+    if (detail::blocking_send(core(), value, {}) == detail::blocking_result::done) return {};
     return unexpected(send_error<T>{std::move(value)});
+  }
+
+  /// Like send(), but gives up with errc::stopped once a stop is requested
+  /// through `stop` (a std::jthread's token, say), without closing the
+  /// channel: a stopped send has delivered nothing and hands its value back.
+  /// If the stop was requested before the call, it fails at once, even when
+  /// the send could have completed.
+  RILL_NODISCARD_SEND expected<void, send_timeout_error<T>> send(T value, std::stop_token stop) const {
+    return send_limited(value, {nullptr, detail::stop_pointer(stop)});
   }
 
   /// Sends `value` only if that needs no waiting: fails with errc::full when
@@ -50,17 +72,92 @@ class sender {
     return unexpected(try_send_error<T>{why, std::move(value)});
   }
 
-  /// Like send(), but gives up with errc::timeout after `timeout`.
-  template <class Rep, class Period>
-  RILL_NODISCARD_SEND expected<void, send_timeout_error<T>> send_timeout(T value, const std::chrono::duration<Rep, Period>& timeout) const {
-    return send_until(value, detail::deadline_after(timeout));
+  /// Sends every value of `values` in order, blocking while a bounded channel
+  /// is full, until all are sent, the channel disconnects, or a stop is
+  /// requested through `stop`. Returns how many were sent: values moved
+  /// from are exactly that prefix, and the rest are untouched (handed back).
+  /// What fits at once goes under one lock and wakes its receivers together,
+  /// which is what makes a batch cheaper than one send per value (bench/,
+  /// batch rows). A value whose type is not T is converted first. If a move
+  /// or conversion throws, the values before it are sent and the exception
+  /// propagates.
+  template <std::ranges::input_range Range>
+  [[nodiscard("how many were sent; the values after them were not")]] std::size_t send_many(Range&& values,
+                                                                                           std::stop_token stop = {}) const {
+    static_assert(detail::batch_source<Range, T>,
+                  "rill::sender::send_many: the range's elements must be the channel's message type, as lvalues to move "
+                  "from, or convert to it");
+    const detail::wait_limit limit{nullptr, detail::stop_pointer(stop)};
+    if (limit.stop_requested()) return 0;
+    auto first = std::ranges::begin(values);
+    const auto last = std::ranges::end(values);
+    std::size_t sent = 0;
+    for (;;) {
+      bool disconnected = false;
+      sent += core().send_batch(first, last, disconnected);
+      if (first == last || disconnected) return sent;
+      // Full: wait for room for the next value, then batch again.
+      detail::blocking_result r;
+      if constexpr (std::is_same_v<decltype(*first), T&>) {
+        r = detail::blocking_send(core(), *first, limit);
+      } else {
+        T value(*first);
+        r = detail::blocking_send(core(), value, limit);
+      }
+      if (r != detail::blocking_result::done) return sent;
+      ++first;
+      ++sent;
+    }
   }
 
-  /// Like send(), but gives up with errc::timeout at `deadline`.
+  /// Sends, under one lock, the values of `values` that fit now, in order:
+  /// on a bounded channel the prefix that fits, on an unbounded one all of
+  /// them. Returns how many were sent (0 also when disconnected; is_closed()
+  /// tells); the rest are untouched, handed back. Never blocks.
+  template <std::ranges::input_range Range>
+  [[nodiscard("how many were sent; the values after them were not")]] std::size_t try_send_many(Range&& values) const {
+    static_assert(detail::batch_source<Range, T>,
+                  "rill::sender::try_send_many: the range's elements must be the channel's message type, as lvalues to move "
+                  "from, or convert to it");
+    auto first = std::ranges::begin(values);
+    bool disconnected = false;
+    return core().send_batch(first, std::ranges::end(values), disconnected);
+  }
+
+  /// Sends a message constructed from `args`: in the channel's buffer slot
+  /// itself when it goes into the buffer (no move), otherwise (a receiver
+  /// waiting, a full or rendezvous channel) as send(T(args...)). Blocks as
+  /// send(); a failed emplace hands back the message it constructed.
+  template <class... Args>
+  RILL_NODISCARD_SEND expected<void, send_error<T>> emplace(Args&&... args) const {
+    static_assert(std::is_constructible_v<T, Args&&...>,
+                  "rill::sender::emplace: the message type is not constructible from these arguments");
+    const detail::op_result r = core().try_emplace_buffered(std::forward<Args>(args)...);
+    if (r == detail::op_result::done) return {};
+    // Not constructed yet: the arguments are still intact.
+    T value(std::forward<Args>(args)...);
+    if (r != detail::op_result::disconnected &&
+        detail::blocking_send(core(), value, {}) == detail::blocking_result::done)
+      return {};
+    return unexpected(send_error<T>{std::move(value)});
+  }
+
+  /// Like send(), but gives up with errc::timeout after `timeout` (and with
+  /// errc::stopped on a stop request through `stop`, as send(value, stop)).
+  template <class Rep, class Period>
+  RILL_NODISCARD_SEND expected<void, send_timeout_error<T>> send_timeout(
+      T value, const std::chrono::duration<Rep, Period>& timeout, std::stop_token stop = {}) const {
+    const detail::steady_deadline deadline = detail::deadline_after(timeout);
+    return send_limited(value, {&deadline, detail::stop_pointer(stop)});
+  }
+
+  /// Like send(), but gives up with errc::timeout at `deadline` (and with
+  /// errc::stopped on a stop request through `stop`, as send(value, stop)).
   template <class Clock, class Duration>
   RILL_NODISCARD_SEND expected<void, send_timeout_error<T>> send_deadline(
-      T value, const std::chrono::time_point<Clock, Duration>& deadline) const {
-    return send_until(value, detail::to_steady_deadline(deadline));
+      T value, const std::chrono::time_point<Clock, Duration>& deadline, std::stop_token stop = {}) const {
+    const detail::steady_deadline steady = detail::to_steady_deadline(deadline);
+    return send_limited(value, {&steady, detail::stop_pointer(stop)});
   }
 
   /// Sends `value` asynchronously: completes once the message is buffered
@@ -102,6 +199,30 @@ class sender {
 
   [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
   [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
+  /// Weak senders (sender::downgrade) of the channel.
+  [[nodiscard]] std::size_t weak_sender_count() const { return core().weak_sender_count(); }
+
+  // Metrics: cheap reads without the channel's lock, each recent but not
+  // all from the same instant, so approximate while the channel is in use.
+
+  /// Senders blocked or suspended waiting for room (or, on a rendezvous
+  /// channel, for a receiver). Approximate: it may still count an arm of a
+  /// select that has completed on another channel, until a partner meets it.
+  [[nodiscard]] std::size_t waiting_senders() const { return core().waiting_senders(); }
+  /// Receivers blocked or suspended waiting for a message; approximate as
+  /// waiting_senders().
+  [[nodiscard]] std::size_t waiting_receivers() const { return core().waiting_receivers(); }
+  /// The most messages buffered at once since the channel was made or
+  /// reset_high_water_mark() was called (always 0 on a rendezvous channel).
+  [[nodiscard]] std::size_t high_water_mark() const { return core().high_water_mark(); }
+  /// Restarts the high-water mark from the number of messages buffered now.
+  void reset_high_water_mark() const { core().reset_high_water_mark(); }
+
+  /// A weak sender of the same channel: it does not keep the channel open
+  /// (the channel still disconnects when the last sender goes), and
+  /// upgrade() gives a sender back while one exists. Defined in
+  /// <rill/weak_sender.hpp>, which <rill/channel.hpp> includes.
+  [[nodiscard]] weak_sender<T> downgrade() const;
 
   /// False for a default-constructed or moved-from handle.
   explicit operator bool() const noexcept { return handle_.valid(); }
@@ -116,11 +237,10 @@ class sender {
 
   detail::channel_core<T>& core() const { return handle_.checked(); }
 
-  expected<void, send_timeout_error<T>> send_until(T& value, detail::steady_deadline deadline) const {
-    const auto r = detail::blocking_send(core(), value, &deadline);
-    if (r == detail::op_result::done) return {};
-    const errc why = r == detail::op_result::disconnected ? errc::disconnected : errc::timeout;
-    return unexpected(send_timeout_error<T>{why, std::move(value)});
+  expected<void, send_timeout_error<T>> send_limited(T& value, detail::wait_limit limit) const {
+    const auto r = detail::blocking_send(core(), value, limit);
+    if (r == detail::blocking_result::done) return {};
+    return unexpected(send_timeout_error<T>{detail::reason_of(r), std::move(value)});
   }
 
   detail::core_handle<T, detail::channel_side::send> handle_;

@@ -5,14 +5,14 @@
 #include <rill/detail/channel_core.hpp>
 #include <rill/detail/thread_waiter.hpp>
 #include <rill/detail/waiter.hpp>
+#include <rill/error.hpp>
 
 #include <chrono>
 #include <optional>
+#include <stop_token>
 #include <utility>
 
 namespace rill::detail {
-
-using steady_deadline = std::chrono::steady_clock::time_point;
 
 /// Converts a deadline on any clock to the steady clock the parker sleeps
 /// on; a system_clock deadline therefore does not follow later wall-clock
@@ -40,48 +40,83 @@ steady_deadline deadline_after(const std::chrono::duration<Rep, Period>& timeout
   return now + std::chrono::duration_cast<steady_deadline::duration>(timeout);
 }
 
-/// Parks until `token` completes or `deadline` passes. False only if the
-/// waiter was withdrawn untouched; a partner that won the race is awaited.
+/// How a blocking operation ended.
+enum class blocking_result {
+  done,          ///< the message moved
+  disconnected,  ///< closed: a send keeps its value; a recv found nothing left
+  timed_out,     ///< the deadline passed; nothing moved
+  stopped,       ///< a stop was requested; nothing moved
+};
+
+/// Why a blocking operation that did not complete gave up.
+inline errc reason_of(blocking_result r) noexcept {
+  switch (r) {
+    case blocking_result::timed_out:
+      return errc::timeout;
+    case blocking_result::stopped:
+      return errc::stopped;
+    case blocking_result::done:
+    case blocking_result::disconnected:
+      break;
+  }
+  return errc::disconnected;
+}
+
+/// The stop token a wait watches: none for a token that can never be
+/// stopped (a default-constructed one), which spares the wait registering a
+/// callback.
+inline const std::stop_token* stop_pointer(const std::stop_token& stop) noexcept {
+  return stop.stop_possible() ? &stop : nullptr;
+}
+
+/// Parks until `token` completes or `limit` gives up. Returns how the wait
+/// ended: given up only if the waiter was withdrawn untouched; a partner
+/// that won the race is awaited, and the wait counts as completed.
 template <class T>
-bool park(channel_core<T>& core, waiter<T>& w, thread_token& token, const steady_deadline* deadline) noexcept {
-  if (token.wait_until(deadline)) return true;
-  if (core.abort(w)) return false;
+wait_end park(channel_core<T>& core, waiter<T>& w, thread_token& token, wait_limit limit) noexcept {
+  const wait_end end = token.wait(limit);
+  if (end == wait_end::completed || core.abort(w)) return end;
   token.wait_completed();
-  return true;
+  return wait_end::completed;
 }
 
 /// Runs `attempt(waiter)` and, if it queued the waiter, parks until a
-/// partner completes it or `deadline` passes. Returns done, disconnected, or
-/// would_block for a timeout. A `retry` completion (a partner's move of T
-/// threw, nothing was transferred) starts over.
+/// partner completes it or `limit` gives up. A stop requested before the
+/// call returns `stopped` without an attempt, so that a loop of waits ends
+/// even on a channel that is always ready. A `retry` completion (a
+/// partner's move of T threw, nothing was transferred) starts over.
 template <class T, class Attempt>
-op_result attempt_then_park(channel_core<T>& core, const steady_deadline* deadline, Attempt&& attempt) {
+blocking_result attempt_then_park(channel_core<T>& core, wait_limit limit, Attempt&& attempt) {
+  if (limit.stop_requested()) return blocking_result::stopped;
   for (;;) {
     thread_token token;
     waiter<T> w;
     w.token = &token;
     const op_result r = attempt(w);
-    if (r != op_result::queued) return r;
-    if (!park(core, w, token, deadline)) return op_result::would_block;
-    if (w.status == wait_status::done) return op_result::done;
-    if (w.status == wait_status::disconnected) return op_result::disconnected;
+    if (r == op_result::done) return blocking_result::done;
+    if (r == op_result::disconnected) return blocking_result::disconnected;
+    const wait_end end = park(core, w, token, limit);
+    if (end == wait_end::deadline) return blocking_result::timed_out;
+    if (end == wait_end::stopped) return blocking_result::stopped;
+    if (w.status == wait_status::done) return blocking_result::done;
+    if (w.status == wait_status::disconnected) return blocking_result::disconnected;
   }
 }
 
 /// Sends `value`, parking while the channel is full; on anything but done,
 /// `value` is untouched.
 template <class T>
-op_result blocking_send(channel_core<T>& core, T& value, const steady_deadline* deadline) {
-  return attempt_then_park(core, deadline, [&](waiter<T>& w) { return core.send(value, &w); });
+blocking_result blocking_send(channel_core<T>& core, T& value, wait_limit limit) {
+  return attempt_then_park(core, limit, [&](waiter<T>& w) { return core.send(value, &w); });
 }
 
 /// Receives into `destination` (see receive_slot), parking while the
 /// channel is empty: the message moves once, from the buffer or the sender
 /// straight into it.
 template <class T, class Destination>
-op_result blocking_recv(channel_core<T>& core, Destination& destination, const steady_deadline* deadline) {
+blocking_result blocking_recv(channel_core<T>& core, Destination& destination, wait_limit limit) {
   const auto slot = receive_slot<T>::into(destination);
-  return attempt_then_park(core, deadline, [&](waiter<T>& w) { return core.recv(slot, &w, slot); });
+  return attempt_then_park(core, limit, [&](waiter<T>& w) { return core.recv(slot, &w, slot); });
 }
 
 }  // namespace rill::detail

@@ -23,6 +23,12 @@ struct channel_access {
     return {sender<T>(core), receiver<T>(core)};
   }
 
+  /// A sender adopting a sender count and a reference the caller holds.
+  template <class T>
+  static sender<T> adopt_sender(channel_core<T>* core) noexcept {
+    return sender<T>(core);
+  }
+
   /// The core behind a handle, for operations over several channels
   /// (select); throws std::logic_error for an empty handle.
   template <class T>

@@ -40,6 +40,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace rill::detail {
@@ -88,6 +89,20 @@ class channel_core {
 
   void add_sender() noexcept { senders_.fetch_add(1, std::memory_order_relaxed); }
   void add_receiver() noexcept { receivers_.fetch_add(1, std::memory_order_relaxed); }
+  void add_weak_sender() noexcept { weak_senders_.fetch_add(1, std::memory_order_relaxed); }
+  void remove_weak_sender() noexcept { weak_senders_.fetch_sub(1, std::memory_order_relaxed); }
+
+  /// Adds a sender only while one exists (a weak sender's upgrade): once
+  /// the count has reached zero the channel is closed for good, and a sender
+  /// must not come back to life.
+  bool try_add_sender() noexcept {
+    std::size_t n = senders_.load(std::memory_order_relaxed);
+    // Relaxed, as add_sender: the caller holds a reference, which keeps the
+    // core alive; the count orders nothing else.
+    while (n != 0 && !senders_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) {
+    }
+    return n != 0;
+  }
 
   /// The last sender gone closes the channel; receivers drain what is left.
   void remove_sender() noexcept {
@@ -102,6 +117,7 @@ class channel_core {
 
   std::size_t sender_count() const noexcept { return senders_.load(std::memory_order_relaxed); }
   std::size_t receiver_count() const noexcept { return receivers_.load(std::memory_order_relaxed); }
+  std::size_t weak_sender_count() const noexcept { return weak_senders_.load(std::memory_order_relaxed); }
 
   // ---- single operations ------------------------------------------------
 
@@ -115,6 +131,44 @@ class channel_core {
     section locked(mutex_);
     if (w != nullptr && gave_up(give_up)) w = nullptr;
     return send_locked(value, w, locked.wake);
+  }
+
+  /// Sends from `first` on, in order and under one lock, until `last` or a
+  /// send that would block; `first` is left at the first value not sent.
+  /// A value is moved from only if it was sent (a reference that is not a
+  /// T& is converted into a T first). Returns how many were sent, with
+  /// `disconnected` set if the channel was closed. The receivers this
+  /// wakes are woken once the lock is released, together.
+  template <class Iterator, class Sentinel>
+  std::size_t send_batch(Iterator& first, const Sentinel& last, bool& disconnected) {
+    section locked(mutex_);
+    std::size_t sent = 0;
+    for (; first != last; ++first, ++sent) {
+      op_result r;
+      if constexpr (std::is_same_v<decltype(*first), T&>) {
+        r = send_locked(*first, nullptr, locked.wake);
+      } else {
+        T value(*first);
+        r = send_locked(value, nullptr, locked.wake);
+      }
+      if (r == op_result::done) continue;
+      disconnected = r == op_result::disconnected;
+      break;
+    }
+    return sent;
+  }
+
+  /// Constructs a message from `args` straight in the buffer, if that is
+  /// where a send would put it now: `done`; otherwise `disconnected` or
+  /// `would_block` (full, a rendezvous channel, or receivers queued, which
+  /// a send serves directly), and `args` are untouched.
+  template <class... Args>
+  op_result try_emplace_buffered(Args&&... args) {
+    std::lock_guard lock(mutex_);
+    if (closed_) return op_result::disconnected;
+    if (!receivers_waiting_.empty() || !has_room_locked()) return op_result::would_block;
+    emplace_locked(std::forward<Args>(args)...);
+    return op_result::done;
   }
 
   /// One receive attempt. `sink(T&&)` consumes the message on `done`; with
@@ -207,6 +261,22 @@ class channel_core {
   bool is_closed() const noexcept {
     std::lock_guard lock(mutex_);
     return closed_;
+  }
+
+  // ---- metrics: relaxed reads without the lock, each one recent but not
+  // taken at the same instant as the others -------------------------------
+
+  std::size_t waiting_senders() const noexcept { return senders_waiting_.approximate_size(); }
+  std::size_t waiting_receivers() const noexcept { return receivers_waiting_.approximate_size(); }
+
+  /// The most messages buffered at once since the channel was made or the
+  /// mark was last reset.
+  std::size_t high_water_mark() const noexcept { return high_water_.load(std::memory_order_relaxed); }
+
+  /// Restarts the mark from what is buffered now.
+  void reset_high_water_mark() noexcept {
+    std::lock_guard lock(mutex_);
+    high_water_.store(buffered_locked(), std::memory_order_relaxed);
   }
 
  private:
@@ -323,12 +393,20 @@ class channel_core {
 
   std::size_t buffered_locked() const noexcept { return capacity_ == unbounded ? list_.size() : ring_.size(); }
 
-  void push_locked(T&& value) {
+  void push_locked(T&& value) { emplace_locked(std::move(value)); }
+
+  /// Constructs a message at the back of the buffer; if that throws, the
+  /// buffer is unchanged.
+  template <class... Args>
+  void emplace_locked(Args&&... args) {
     if (capacity_ == unbounded)
-      list_.emplace_back(std::move(value));
+      list_.emplace_back(std::forward<Args>(args)...);
     else
-      ring_.emplace_back(std::move(value));
+      ring_.emplace_back(std::forward<Args>(args)...);
     buffered_hint_.store(true, std::memory_order_relaxed);
+    // Written only under the lock: a plain compare, no read-modify-write.
+    const std::size_t buffered = buffered_locked();
+    if (buffered > high_water_.load(std::memory_order_relaxed)) high_water_.store(buffered, std::memory_order_relaxed);
   }
 
   /// Moves the oldest message into `sink`, then frees its slot. If the move
@@ -472,6 +550,7 @@ class channel_core {
   mutable futex_mutex mutex_;
   bool closed_ = false;
   std::atomic<bool> buffered_hint_{false};  ///< buffered_locked() != 0, written under the lock
+  std::atomic<std::size_t> high_water_{0};  ///< written under the lock, read without it (a metric)
   const std::size_t capacity_;
   ring_buffer<T> ring_;      ///< bounded channels
   segmented_list<T> list_;   ///< unbounded channels
@@ -480,6 +559,7 @@ class channel_core {
 
   alignas(cache_line_size) std::atomic<std::size_t> senders_{1};
   std::atomic<std::size_t> receivers_{1};
+  std::atomic<std::size_t> weak_senders_{0};
   cache_padded<std::atomic<std::size_t>> refs_{2};
 };
 

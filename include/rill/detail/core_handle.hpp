@@ -9,13 +9,16 @@
 
 namespace rill::detail {
 
-enum class channel_side { send, receive };
+/// Which count of the core a handle holds: a sender, a receiver, or a weak
+/// sender, which keeps the core alive but not the channel open.
+enum class channel_side { send, receive, weak_send };
 
 /// Creates channels: the one way to construct non-empty handles.
 struct channel_access;
 
-/// Owns one reference and one sender (or receiver) count of a core. Copying
-/// adds a producer (consumer); destroying the last one disconnects its side.
+/// Owns one reference and one sender (receiver, weak sender) count of a
+/// core. Copying adds a producer (consumer); destroying the last one
+/// disconnects its side. Weak senders are only counted.
 template <class T, channel_side Side>
 class core_handle {
  public:
@@ -29,8 +32,10 @@ class core_handle {
     core_->retain();
     if constexpr (Side == channel_side::send)
       core_->add_sender();
-    else
+    else if constexpr (Side == channel_side::receive)
       core_->add_receiver();
+    else
+      core_->add_weak_sender();
   }
 
   core_handle(core_handle&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
@@ -47,8 +52,10 @@ class core_handle {
     if (core == nullptr) return;
     if constexpr (Side == channel_side::send)
       core->remove_sender();
-    else
+    else if constexpr (Side == channel_side::receive)
       core->remove_receiver();
+    else
+      core->remove_weak_sender();
     core->release();
   }
 
@@ -59,9 +66,10 @@ class core_handle {
   /// handle instead of a null dereference.
   channel_core<T>& checked() const {
     if (core_ == nullptr)
-      throw std::logic_error(Side == channel_side::send
-                                 ? "rill: operation on an empty sender (default-constructed or moved-from)"
-                                 : "rill: operation on an empty receiver (default-constructed or moved-from)");
+      throw std::logic_error(Side == channel_side::send ? "rill: operation on an empty sender (default-constructed or moved-from)"
+                             : Side == channel_side::receive
+                                 ? "rill: operation on an empty receiver (default-constructed or moved-from)"
+                                 : "rill: operation on an empty weak_sender (default-constructed or moved-from)");
     return *core_;
   }
 

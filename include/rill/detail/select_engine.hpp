@@ -57,6 +57,7 @@ enum class select_order {
 
 inline constexpr std::size_t select_timed_out = std::numeric_limits<std::size_t>::max();
 inline constexpr std::size_t select_would_block = select_timed_out - 1;
+inline constexpr std::size_t select_stopped = select_timed_out - 2;
 
 /// A random number for the poll order of a select, from a per-thread
 /// generator (detail/impl/select_engine.ipp).
@@ -122,12 +123,16 @@ inline void dequeue_arms(std::span<select_arm* const> arms) noexcept {
 
 /// Runs one select over `arms` (both scratch spans hold arms.size()
 /// entries) on the calling thread. Returns the index of the arm that
-/// completed, or select_timed_out once `deadline` passed with nothing ready,
-/// or, when not `blocking`, select_would_block. Exactly one arm completes:
-/// the others take and deliver nothing.
+/// completed, or select_timed_out once the limit's deadline passed with
+/// nothing ready, or select_stopped once its stop was requested (also
+/// before the call, whatever is ready: a loop of selects ends promptly), or,
+/// when not `blocking`, select_would_block. Exactly one arm completes: the
+/// others take and deliver nothing.
 inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::size_t> order,
-                              std::span<futex_mutex*> lock_scratch, select_order policy,
-                              const steady_deadline* deadline, bool blocking) {
+                              std::span<futex_mutex*> lock_scratch, select_order policy, wait_limit limit,
+                              bool blocking) {
+  if (limit.stop_requested()) return select_stopped;
+  const steady_deadline* deadline = limit.deadline;
   for (;;) {
     thread_token token;
     std::size_t winner = select_would_block;
@@ -142,16 +147,17 @@ inline std::size_t run_select(std::span<select_arm* const> arms, std::span<std::
         queued = enqueue_arms_locked(arms, token, locked.wake, false);
     }
     if (winner != select_would_block || !blocking) return winner;
-    if (!queued && deadline == nullptr)
-      throw std::logic_error("rill::select: no enabled arm and no timeout; it would block forever");
+    if (!queued && deadline == nullptr && limit.stop == nullptr)
+      throw std::logic_error("rill::select: no enabled arm, no timeout and no stop token; it would block forever");
 
-    bool completed = token.wait_until(deadline);
+    const wait_end end = token.wait(limit);
+    bool completed = end == wait_end::completed;
     if (!completed && !token.try_abort()) {
-      token.wait_completed();  // a partner won the race with the deadline
+      token.wait_completed();  // a partner won the race with the deadline or the stop
       completed = true;
     }
     dequeue_arms(arms);
-    if (!completed) return select_timed_out;
+    if (!completed) return end == wait_end::stopped ? select_stopped : select_timed_out;
     const std::size_t k = token.winning_arm();
     if (arms[k]->finish_claimed()) return k;
   }

@@ -8,9 +8,30 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <stop_token>
 #include <utility>
 
 namespace rill::detail {
+
+using steady_deadline = std::chrono::steady_clock::time_point;
+
+/// When a blocking wait gives up before a partner completes it: at
+/// `deadline`, once `stop` is requested, at whichever comes first, or never
+/// (both null). The pointees outlive the wait.
+struct wait_limit {
+  const steady_deadline* deadline = nullptr;
+  const std::stop_token* stop = nullptr;
+
+  bool stop_requested() const noexcept { return stop != nullptr && stop->stop_requested(); }
+};
+
+/// How a thread's wait on its token ended.
+enum class wait_end {
+  completed,  ///< a partner completed the operation
+  deadline,   ///< the deadline passed first
+  stopped,    ///< a stop was requested first
+};
 
 /// Set on a thread when it completes a blocked thread's operation, and
 /// read and cleared when it next waits itself.
@@ -25,9 +46,9 @@ class thread_token : public claim_token {
  public:
   thread_token() noexcept : claim_token(&on_complete) {}
 
-  /// Waits for `complete`; false if `deadline` passed first (then the caller
-  /// must try_abort, and wait_completed() if a partner won the race).
-  bool wait_until(const std::chrono::steady_clock::time_point* deadline) noexcept {
+  /// Waits for `complete`, or until `limit` gives up: then the caller must
+  /// try_abort, and wait_completed() if a partner won the race.
+  wait_end wait(wait_limit limit) noexcept {
     // A thread that has just completed another thread's operation is most
     // likely in an exchange with it (ping-pong, a capacity-1 hand-off): the
     // answer comes within a round trip of a running partner, and
@@ -46,26 +67,53 @@ class thread_token : public claim_token {
     // 16 yields on the Xeon).
     const bool answer_expected = std::exchange(woke_a_thread, false);
     backoff spin(answer_expected ? answer_pause : backoff::clock::duration::zero(), 64);
+    // Registered for the whole wait, so that a stop requested at any point
+    // from here either is seen by the check below or interrupts the sleep.
+    std::optional<std::stop_callback<stop_interrupt>> on_stop;
+    if (limit.stop != nullptr) on_stop.emplace(*limit.stop, stop_interrupt{this});
     for (;;) {
       std::uint32_t s = state_.load(std::memory_order_acquire);
-      if (s == done) return true;
+      if (s == done) return wait_end::completed;
       // Checked before each spin too: a deadline that has passed (a zero
       // timeout) must not wait out the spinning on a loaded machine.
-      if (deadline != nullptr && std::chrono::steady_clock::now() >= *deadline) return false;
+      if (limit.deadline != nullptr && std::chrono::steady_clock::now() >= *limit.deadline) return wait_end::deadline;
+      if (limit.stop_requested()) return wait_end::stopped;
       if (s == waiting && spin.spin()) continue;
       // Announce the sleep before taking it; a completion that comes first
       // makes the CAS fail with `done` (acquire: its hand-off is visible).
-      if (s == waiting && !state_.compare_exchange_strong(s, parked, std::memory_order_acquire)) continue;
-      park_wait(state_, parked, deadline);
+      // An interrupted token that sleeps again (wait_completed after a stop)
+      // announces it the same way.
+      if (s != parked && !state_.compare_exchange_strong(s, parked, std::memory_order_acquire)) continue;
+      park_wait(state_, parked, limit.deadline);
     }
   }
 
   /// After a failed try_abort: a partner has claimed us and is completing.
-  void wait_completed() noexcept { wait_until(nullptr); }
+  void wait_completed() noexcept { (void)wait({}); }
 
  private:
-  static constexpr std::uint32_t waiting = 0, done = 1, parked = 2;
+  /// waiting -> parked -> done is the usual path; `interrupted` replaces
+  /// waiting or parked when a stop is requested, so a sleeper wakes and a
+  /// thread about to sleep finds the word changed and looks again.
+  static constexpr std::uint32_t waiting = 0, done = 1, parked = 2, interrupted = 3;
   static constexpr std::chrono::microseconds answer_pause{2};
+
+  /// Runs on the thread that requests the stop. std::stop_callback's
+  /// destructor waits for a callback that is running, so the token is alive
+  /// here even if its thread returns meanwhile.
+  struct stop_interrupt {
+    thread_token* self;
+    void operator()() const noexcept {
+      std::uint32_t s = self->state_.load(std::memory_order_relaxed);
+      // Relaxed: the woken thread learns of the stop from the stop token,
+      // which orders its own flag; the word only has to change so that a
+      // sleep on `parked` ends. A `done` token needs nothing.
+      while (s != done && s != interrupted &&
+             !self->state_.compare_exchange_weak(s, interrupted, std::memory_order_relaxed)) {
+      }
+      if (s == parked) park_wake_one(self->state_);
+    }
+  };
 
   static void on_complete(claim_token& token) noexcept {
     auto& self = static_cast<thread_token&>(token);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -138,13 +139,20 @@ struct waiter : waiter_base {
   receive_slot<T> recv_slot;   ///< receive arm: filled on hand-off
 };
 
-/// FIFO of waiters on one side of a channel. Guarded by the channel's lock.
+/// FIFO of waiters on one side of a channel. Guarded by the channel's lock,
+/// except `approximate_size`.
 class waiter_queue {
  public:
   bool empty() const noexcept { return head_ == nullptr; }
   waiter_base* front() const noexcept { return head_; }
 
+  /// How many waiters are queued, readable without the lock: a metric, which
+  /// counts the arms of selects that completed elsewhere until somebody
+  /// meets them (channel_core's invariant 2).
+  std::size_t approximate_size() const noexcept { return size_.load(std::memory_order_relaxed); }
+
   void push_back(waiter_base& w) noexcept {
+    add_to_size(1);
     w.prev = tail_;
     w.next = nullptr;
     w.linked = true;
@@ -156,6 +164,7 @@ class waiter_queue {
   }
 
   void remove(waiter_base& w) noexcept {
+    add_to_size(-1);
     if (w.prev != nullptr)
       w.prev->next = w.next;
     else
@@ -169,8 +178,16 @@ class waiter_queue {
   }
 
  private:
+  /// Written only under the lock, so a relaxed load and store suffice (no
+  /// read-modify-write); relaxed, because readers outside the lock want a
+  /// recent count, not what it guards.
+  void add_to_size(std::ptrdiff_t delta) noexcept {
+    size_.store(size_.load(std::memory_order_relaxed) + static_cast<std::size_t>(delta), std::memory_order_relaxed);
+  }
+
   waiter_base* head_ = nullptr;
   waiter_base* tail_ = nullptr;
+  std::atomic<std::size_t> size_{0};
 };
 
 /// Tokens claimed under a lock, completed after it is released: waking a

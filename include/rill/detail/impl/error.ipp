@@ -25,6 +25,8 @@ class error_category_impl final : public std::error_category {
         return "channel empty";
       case errc::timeout:
         return "channel operation timed out";
+      case errc::stopped:
+        return "channel operation stopped by its stop token";
     }
     return "unknown rill error";
   }
