@@ -1,10 +1,12 @@
 // rill — umbrella header: every layer. A program that needs less includes
 // one layer: <rill/channel.hpp> (threads: channels, select, dynamic_select;
 // the standard library and tl::expected only), <rill/asio.hpp> (the Asio
-// layer on top of it), <rill/fmt.hpp> (fmt formatters for the errors).
+// layer on top of it), <rill/fmt.hpp> (fmt formatters for the errors);
+// <rill/bounded_queue.hpp> adds the standard's proposed queue vocabulary.
 #pragma once
 
 #include <rill/asio.hpp>
+#include <rill/bounded_queue.hpp>
 #include <rill/channel.hpp>
 #include <rill/dynamic_select.hpp>
 #include <rill/error.hpp>
@@ -13,3 +15,4 @@
 #include <rill/select.hpp>
 #include <rill/sender.hpp>
 #include <rill/version.hpp>
+#include <rill/weak_sender.hpp>

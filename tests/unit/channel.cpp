@@ -191,7 +191,7 @@ TEST_CASE("basic_channel: move-only and non-default-constructible messages", "[c
   CHECK(**prx.recv() == 7);
 }
 
-TEST_CASE("basic_channel: per-sender order holds with many senders and receivers", "[channel]") {
+TEST_CASE("basic_channel: per-sender order holds with many senders and receivers", "[channel][multiple_senders]") {
   const auto kind = GENERATE(all_kinds());
   constexpr int producers = 4, consumers = 3, per_producer = 2000 * static_cast<int>(rill_test::stress_scale);
   auto [tx, rx] = make_channel<std::pair<int, int>>(kind, 16);

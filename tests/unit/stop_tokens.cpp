@@ -101,7 +101,7 @@ TEST_CASE("the timed forms end on whichever comes first, the deadline or the sto
         rill::unexpected(rill::recv_timeout_error::stopped));
 }
 
-TEST_CASE("a std::jthread worker iterating a channel stops when the thread is asked to", "[stop_token]") {
+TEST_CASE("a std::jthread worker iterating a channel stops when the thread is asked to", "[stop_token][patterns]") {
   auto [tx, rx] = rill::channel<int>();
   std::vector<int> seen;
   {
