@@ -2,7 +2,8 @@
 // one layer: <rill/channel.hpp> (threads: channels, select, dynamic_select;
 // the standard library and tl::expected only), <rill/asio.hpp> (the Asio
 // layer on top of it), <rill/fmt.hpp> (fmt formatters for the errors);
-// <rill/bounded_queue.hpp> adds the standard's proposed queue vocabulary.
+// <rill/bounded_queue.hpp> adds the standard's proposed queue vocabulary,
+// <rill/timers.hpp> the timer channels (after, at, tick, never).
 #pragma once
 
 #include <rill/asio.hpp>
@@ -14,5 +15,6 @@
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
 #include <rill/sender.hpp>
+#include <rill/timers.hpp>
 #include <rill/version.hpp>
 #include <rill/weak_sender.hpp>

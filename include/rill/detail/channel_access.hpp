@@ -23,6 +23,16 @@ struct channel_access {
     return {sender<T>(core), receiver<T>(core)};
   }
 
+  /// A channel that never disconnects for its receivers: one sender count
+  /// belongs to no handle, so it is never dropped (timer channels, never()).
+  /// Receivers that are all gone still close it for its senders.
+  template <class T>
+  static std::pair<sender<T>, receiver<T>> make_never_disconnected(std::size_t capacity) {
+    auto ends = make<T>(capacity);
+    ends.first.core().add_sender();
+    return ends;
+  }
+
   /// A sender adopting a sender count and a reference the caller holds.
   template <class T>
   static sender<T> adopt_sender(channel_core<T>* core) noexcept {
