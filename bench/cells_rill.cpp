@@ -1,8 +1,9 @@
 // rill_bench: the cells measured on rill — every standard workload, the
-// select workloads (W12, W13, two-arm select vs recv) and the channel side
-// of the shared-memory comparison — plus the shared-memory alternatives and
+// select workloads (W12, W13, two-arm select vs recv), batches against one
+// message at a time, and the channel side of the shared-memory comparison — plus the shared-memory alternatives and
 // the floor of Asio's coroutines under W9-W11.
 #include "asio_floor.hpp"
+#include "batch_workloads.hpp"
 #include "peers/rill_peer.hpp"
 #include "select_workloads.hpp"
 #include "workloads.hpp"
@@ -33,6 +34,8 @@ void add_rill_cells(registry& r) {
   add("shared", "shared-local", "local sums, one fetch_add per thread (no sharing: the floor)", "std", 1'000'000,
       2'000, shared_local_sums);
   r.back().n_max = 2'000'000'000;
+
+  add_batch_cells(r);
 
   add("floor", "floor-ready", "co_await of an asio::awaitable that completes at once", "asio", 200'000, 2'000,
       asio_floor_ready_await);

@@ -116,6 +116,11 @@ std::string markdown_tables(const report& rep) {
                            fmt_num(res->cpu_ns_per_msg), fmt_num(res->allocs_per_msg),
                            static_cast<double>(res->peak_rss_kib) / 1024.0);
   };
+  approaches("batch",
+             fmt::format("**Batches**: send_many / recv_many (async_recv_many for the coroutine) against one "
+                         "message per call, on the shapes of W1, W3 and W11: {}.",
+                         unit("messages")),
+             "msg");
   approaches("shared",
              fmt::format("**Channels vs shared memory**: 4 producer threads hand over the numbers 0..n-1 to be "
                          "summed: {}.",

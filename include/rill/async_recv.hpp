@@ -12,6 +12,8 @@
 
 #include <asio/async_result.hpp>
 
+#include <cstddef>
+#include <stdexcept>
 #include <system_error>
 #include <type_traits>
 
@@ -31,6 +33,14 @@ auto receiver<T>::async_recv(CompletionToken&& token) const {
 #endif
     return asio::async_initiate<CompletionToken, void(std::error_code, detail::async_recv_value<T>)>(
         detail::initiate_async_recv<T>{detail::core_ref<T>(core())}, token);
+}
+
+template <class T>
+template <class Container, class CompletionToken>
+auto receiver<T>::async_recv_many(Container& out, std::size_t max, CompletionToken&& token) const {
+  if (max == 0) throw std::invalid_argument("rill::receiver::async_recv_many: max must be at least 1");
+  return asio::async_initiate<CompletionToken, void(std::error_code, std::size_t)>(
+      detail::initiate_async_recv_many<T, Container>{detail::core_ref<T>(core()), &out, max}, token);
 }
 
 }  // namespace rill

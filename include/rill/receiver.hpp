@@ -89,12 +89,12 @@ class receiver {
     if (max == 0 || limit.stop_requested()) return 0;
     detail::appender<Container> destination{out};
     const auto append = detail::receive_slot<T>::into(destination);
-    bool disconnected = false;
-    std::size_t taken = core().recv_batch(append, max, disconnected);
-    if (taken != 0 || disconnected) return taken;
+    std::size_t taken = 0;
+    if (core().recv_batch(append, max, taken) != detail::op_result::would_block) return taken;
     if (detail::blocking_recv(core(), destination, limit) != detail::blocking_result::done) return 0;
-    bool ignored = false;
-    return 1 + core().recv_batch(append, max - 1, ignored);
+    std::size_t more = 0;
+    if (max > 1) (void)core().recv_batch(append, max - 1, more);
+    return 1 + more;
   }
 
   /// Appends to `out` up to `max` messages that are ready now, in order,
@@ -104,9 +104,11 @@ class receiver {
   /// in the channel, as recv_many.
   template <class Container>
   [[nodiscard("how many messages were appended")]] std::size_t try_recv_many(Container& out, std::size_t max) const {
+    if (max == 0) return 0;
     detail::appender<Container> destination{out};
-    bool disconnected = false;
-    return core().recv_batch(detail::receive_slot<T>::into(destination), max, disconnected);
+    std::size_t taken = 0;
+    (void)core().recv_batch(detail::receive_slot<T>::into(destination), max, taken);
+    return taken;
   }
 
   /// Receives asynchronously. Any Asio completion token works; the
@@ -129,6 +131,20 @@ class receiver {
   template <class CompletionToken>
   auto async_recv(CompletionToken&& token) const;
 
+
+  /// Receives a batch asynchronously: completes once at least one message
+  /// is ready, having appended up to `max` of them to `out` (anything with
+  /// push_back(T&&)) in order under one lock, or fails as async_recv does.
+  /// The signature is `void(std::error_code, std::size_t)`, the count
+  /// appended (0 on failure). `out` must outlive the operation; it is
+  /// touched only on the handler's executor, right before the handler runs,
+  /// which makes the receive cancel-safe as async_recv: a cancelled one has
+  /// appended nothing and left every message in the channel. Throws
+  /// std::invalid_argument when `max` is 0.
+  ///
+  /// Part of the Asio layer: defined in <rill/async_recv.hpp>.
+  template <class Container, class CompletionToken>
+  auto async_recv_many(Container& out, std::size_t max, CompletionToken&& token) const;
 
   /// Closes the channel from the receiving side: new sends fail and waiting
   /// senders get their values back; what is buffered can still be received.

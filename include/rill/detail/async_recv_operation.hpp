@@ -20,11 +20,13 @@
 #include <rill/detail/channel_core.hpp>
 #include <rill/detail/core_ref.hpp>
 #include <rill/detail/initiation.hpp>
+#include <rill/detail/receive_result.hpp>
 #include <rill/detail/waiter.hpp>
 #include <rill/error.hpp>
 
 #include <asio/error.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <optional>
 #include <system_error>
@@ -38,22 +40,62 @@ namespace rill::detail {
 template <class T>
 using async_recv_value = std::conditional_t<std::is_default_constructible_v<T>, T, std::optional<T>>;
 
-/// An asynchronous receive. Completes with `(error_code, async_recv_value<T>)`.
-template <class T, class Handler>
-class async_recv_operation final
-    : public async_operation_base<async_recv_operation<T, Handler>, Handler, async_recv_value<T>> {
+/// What async_recv takes: one message, completing with it.
+template <class T>
+class take_one {
+ public:
   using completion_value = async_recv_value<T>;
+
+  /// One receive attempt (see channel_core::recv), `w` notify-only.
+  op_result attempt(channel_core<T>& core, waiter<T>* w, const std::atomic<bool>* give_up) {
+    return core.recv(receive_slot<T>::into(message_), w, {}, give_up);
+  }
+  completion_value taken() { return completion_value(std::move(*message_)); }
+  static completion_value nothing() { return completion_value(); }
+
+ private:
+  std::optional<T> message_;
+};
+
+/// What async_recv_many takes: up to `max` messages appended to a
+/// container the caller keeps alive, completing with how many.
+template <class T, class Container>
+class take_many {
+ public:
+  using completion_value = std::size_t;
+
+  take_many(Container& out, std::size_t max) noexcept : out_(&out), max_(max) {}
+
+  op_result attempt(channel_core<T>& core, waiter<T>* w, const std::atomic<bool>* give_up) {
+    appender<Container> destination{*out_};
+    return core.recv_batch(receive_slot<T>::into(destination), max_, taken_, w, give_up);
+  }
+  completion_value taken() const noexcept { return taken_; }
+  static completion_value nothing() noexcept { return 0; }
+
+ private:
+  Container* out_;
+  std::size_t max_;
+  std::size_t taken_ = 0;
+};
+
+/// An asynchronous receive of what `Take` takes (take_one, take_many).
+/// Completes with `(error_code, Take::completion_value)`.
+template <class T, class Handler, class Take = take_one<T>>
+class async_recv_operation final
+    : public async_operation_base<async_recv_operation<T, Handler, Take>, Handler, typename Take::completion_value> {
+  using completion_value = typename Take::completion_value;
   using base = async_operation_base<async_recv_operation, Handler, completion_value>;
   friend base;
 
  public:
   template <class H>
-  static void start(core_ref<T> core, H&& handler) {
-    base::start_or_destroy(base::create(std::forward<H>(handler), std::move(core)));
+  static void start(core_ref<T> core, H&& handler, Take take = Take()) {
+    base::start_or_destroy(base::create(std::forward<H>(handler), std::move(core), std::move(take)));
   }
 
-  async_recv_operation(const typename base::allocator_type& alloc, Handler handler, core_ref<T> core)
-      : base(alloc, std::move(handler)), core_(std::move(core)) {
+  async_recv_operation(const typename base::allocator_type& alloc, Handler handler, core_ref<T> core, Take take)
+      : base(alloc, std::move(handler)), core_(std::move(core)), take_(std::move(take)) {
     waiter_.token = this;
     waiter_.notify_only = true;
   }
@@ -89,24 +131,22 @@ class async_recv_operation final
   void resume() {
     if (this->cancel_requested()) {
       core_->pass_on();  // we may have been woken for a message we now leave
-      return this->complete(asio::error::operation_aborted, completion_value());
+      return this->complete(asio::error::operation_aborted, Take::nothing());
     }
     attempt_receive();
   }
 
   void attempt_receive() {
-    std::optional<T> message;
     this->rearm();
-    const auto sink = receive_slot<T>::into(message);
     const op_result r = this->attempt_or_queue(
-        [&](bool queue) { return core_->recv(sink, queue ? &waiter_ : nullptr, {}, this->cancel_flag()); });
+        [&](bool queue) { return take_.attempt(*core_, queue ? &waiter_ : nullptr, this->cancel_flag()); });
     switch (r) {
       case op_result::done:
-        return this->complete({}, completion_value(std::move(*message)));
+        return this->complete({}, take_.taken());
       case op_result::disconnected:
-        return this->complete(errc::disconnected, completion_value());
+        return this->complete(errc::disconnected, Take::nothing());
       case op_result::would_block:  // cancelled before it could queue: took nothing
-        return this->complete(asio::error::operation_aborted, completion_value());
+        return this->complete(asio::error::operation_aborted, Take::nothing());
       case op_result::queued:
         // From here a partner or cancel() completes us, possibly on another
         // thread at once: `this` must not be touched again.
@@ -130,6 +170,7 @@ class async_recv_operation final
   }
 
   core_ref<T> core_;
+  Take take_;
   waiter<T> waiter_;
 };
 
@@ -147,6 +188,20 @@ struct initiate_async_recv {
   template <class Handler>
   RILL_INITIATION_ENTRY void operator()(Handler&& handler) const& {
     async_recv_operation<T, std::decay_t<Handler>>::start(core_ref<T>(core), std::forward<Handler>(handler));
+  }
+};
+
+/// The initiation object of async_recv_many.
+template <class T, class Container>
+struct initiate_async_recv_many {
+  core_ref<T> core;
+  Container* out;
+  std::size_t max;
+
+  template <class Handler>
+  RILL_INITIATION_ENTRY void operator()(Handler&& handler) const {
+    async_recv_operation<T, std::decay_t<Handler>, take_many<T, Container>>::start(
+        core_ref<T>(core), std::forward<Handler>(handler), take_many<T, Container>(*out, max));
   }
 };
 

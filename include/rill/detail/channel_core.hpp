@@ -185,21 +185,23 @@ class channel_core {
     return r;
   }
 
-  /// Takes up to `max` messages, in order, into `sink` under one lock.
-  /// Returns how many were taken, or nothing when none was there.
+  /// Takes up to `max` messages (at least 1), in order, into `sink` under
+  /// one lock, counting them in `taken`: `done` if it took any. Otherwise
+  /// `disconnected`, or, with `w`, `queued` with the notify-only receiver
+  /// `w` queued unless `give_up` is set (see send), or `would_block`.
   template <class Sink>
-  std::size_t recv_batch(Sink&& sink, std::size_t max, bool& disconnected) {
+  op_result recv_batch(Sink&& sink, std::size_t max, std::size_t& taken, waiter<T>* w = nullptr,
+                       const std::atomic<bool>* give_up = nullptr) {
     section locked(mutex_);
-    std::size_t taken = 0;
-    while (taken < max) {
-      op_result r = try_recv_locked(sink, locked.wake);
-      if (r != op_result::done) {
-        disconnected = r == op_result::disconnected;
-        break;
-      }
-      ++taken;
+    taken = 0;
+    op_result r = op_result::would_block;
+    while (taken < max && (r = try_recv_locked(sink, locked.wake)) == op_result::done) ++taken;
+    if (taken != 0) return op_result::done;
+    if (r == op_result::would_block && w != nullptr && !gave_up(give_up)) {
+      enqueue_receiver_locked(*w, receive_slot<T>());
+      return op_result::queued;
     }
-    return taken;
+    return r;
   }
 
   /// Takes nothing; tells a receiver that takes its message later whether
