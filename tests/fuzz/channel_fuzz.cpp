@@ -1,7 +1,8 @@
 // A libFuzzer harness: the input bytes decode into one channel kind and a
 // sequence of single-threaded operations on it — every non-blocking,
-// timed and (where the model says it cannot block) blocking form,
-// try_select, handle copies and drops, close, and asynchronous sends and
+// timed and (where the model says it cannot block) blocking form, the batch
+// forms, waits whose stop token was triggered first, try_select, handle
+// copies and drops, weak senders, close, and asynchronous sends and
 // receives on an io_context, cancelled at chosen points and run with
 // poll(). A reference model (a deque, the waiting asynchronous sends, the
 // closed flag) predicts every synchronous result and checks every
@@ -25,6 +26,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <vector>
 
 #include "support/ledger.hpp"
@@ -85,7 +87,7 @@ class harness {
   void run() {
     while (!in_.done() && step_ < 2000) {
       const std::uint8_t b = in_.next();
-      step(b % 18, b / 18);
+      step(b % op_count, b / op_count);
       ++step_;
     }
     // Tear down: every handle goes, every operation completes.
@@ -293,6 +295,8 @@ class harness {
 
   // ---- one operation ---------------------------------------------------------------
 
+  static constexpr unsigned op_count = 22;
+
   void step(unsigned op, unsigned arg) {
     const auto* tx = some_sender(arg);
     const auto* rx = some_receiver(arg);
@@ -394,11 +398,75 @@ class harness {
       case 16:
         poll();
         break;
-      default:
+      case 17:
         if (tx && rx) select(*tx, *rx, arg);
+        break;
+      case 18:
+        if (tx) try_send_many(*tx, arg % 6);
+        break;
+      case 19:
+        if (rx) {  // try_recv_many
+          std::vector<ledgered> got;
+          const std::size_t max = arg % 5;
+          got.reserve(max);  // a reallocation would copy: a copy is a new message to the ledger
+          const std::size_t n = rx->try_recv_many(got, max);
+          check(n == got.size(), "try_recv_many miscounted");
+          for (auto& m : got) received(m);
+          if (n < max) check(buffered_.empty() && waiting_sends_.empty(), "try_recv_many stopped early");
+        }
+        break;
+      case 20:
+        stopped_waits(tx, rx);
+        break;
+      default:
+        weak_upgrade(arg);
         break;
     }
     observe();
+  }
+
+  /// try_send_many of `count` new messages: the prefix the model has room
+  /// for is sent, the rest is handed back untouched.
+  void try_send_many(const rill::sender<ledgered>& tx, std::size_t count) {
+    std::vector<ledgered> batch;
+    batch.reserve(count);  // a reallocation would copy: a copy is a new message to the ledger
+    for (std::size_t i = 0; i < count; ++i) batch.push_back(make());
+    std::size_t expected = 0;
+    while (expected < count && room()) {
+      buffered_.push_back(batch[expected].id());
+      book_.mark_sent(batch[expected].id());
+      ++expected;
+    }
+    const std::size_t sent = tx.try_send_many(batch);
+    check(sent == expected, "try_send_many sent other than what the model has room for");
+    for (std::size_t i = sent; i < count; ++i) batch[i].take_back();
+  }
+
+  /// A receive and a send whose stop was requested before the call: both
+  /// fail with stopped at once and change nothing.
+  void stopped_waits(const rill::sender<ledgered>* tx, const rill::receiver<ledgered>* rx) {
+    std::stop_source stop;
+    stop.request_stop();
+    if (rx) check(rx->recv(stop.get_token()) == rill::unexpected(rill::recv_timeout_error::stopped),
+                  "a stopped receive did not report stopped");
+    if (tx) {
+      ledgered m = make();
+      const auto id = m.id();
+      auto r = tx->send(std::move(m), stop.get_token());
+      check(!r && r.error().is_stopped() && r.error().value.id() == id, "a stopped send did not hand its value back");
+      r.error().value.take_back();
+    }
+  }
+
+  /// A weak sender made from a live sender and upgraded: it counts one
+  /// sender more while it lives; with no sender left it upgrades to nothing.
+  void weak_upgrade(unsigned arg) {
+    if (txs_.empty()) return;
+    rill::weak_sender<ledgered> weak = txs_[arg % txs_.size()].downgrade();
+    auto strong = weak.upgrade();
+    check(strong.has_value(), "a weak sender of a live sender did not upgrade");
+    check(strong->sender_count() == txs_.size() + 1, "an upgrade did not count one sender more");
+    check(weak.weak_sender_count() == 1, "weak_sender_count() does not match");
   }
 
   /// Copies a handle, or drops one; `last_gone` updates the model when the
@@ -478,6 +546,8 @@ class harness {
     check(h.capacity() == capacity_, "capacity() changed");
     check(h.sender_count() == txs_.size(), "sender_count() does not match");
     check(h.receiver_count() == rxs_.size(), "receiver_count() does not match");
+    check(h.waiting_senders() == waiting_sends_.size(), "waiting_senders() does not match the model");
+    check(h.high_water_mark() >= h.size(), "high_water_mark() is below what is buffered");
   }
 
   input& in_;
