@@ -1,8 +1,8 @@
 // Chapter 7 · Advanced features · 高级特性
 //
 // Receiving as a loop, waiting on several channels at once (with a timeout),
-// composing channels into a pipeline, and deciding what a producer does when
-// its consumer cannot keep up.
+// composing channels into a pipeline, deciding what a producer does when its
+// consumer cannot keep up, batches, timer channels, and stopping a worker.
 #include <rill/rill.hpp>
 
 #include "chapter.hpp"
@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <span>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -238,18 +240,113 @@ void backpressure(page& p) {
   }
 }
 
+/// Moves `n` numbers from a producer thread to this one, `batch` per call
+/// (1: send / recv), and returns the elapsed seconds.
+double move_numbers(int n, std::size_t batch, long long& sum) {
+  auto [tx, rx] = rill::sync_channel<int>(1024);
+  const auto start = std::chrono::steady_clock::now();
+  std::jthread producer([tx = std::move(tx), n, batch] {
+    std::vector<int> values(batch);
+    for (int first = 0; first < n; first += static_cast<int>(batch)) {
+      const int count = std::min(static_cast<int>(batch), n - first);
+      if (batch == 1) {
+        (void)tx.send(first);
+        continue;
+      }
+      for (int i = 0; i < count; ++i) values[static_cast<std::size_t>(i)] = first + i;
+      (void)tx.send_many(std::span(values).first(static_cast<std::size_t>(count)));
+    }
+  });
+  std::vector<int> got;
+  got.reserve(batch);
+  sum = 0;
+  if (batch == 1) {
+    for (int& m : rx) sum += m;
+  } else {
+    for (got.clear(); rx.recv_many(got, batch) != 0; got.clear())
+      for (int m : got) sum += m;
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void batches(page& p) {
+  // One lock and one wake-up per batch instead of per message: send_many on
+  // the producer's side, recv_many on the consumer's.
+  const int n = p.quick() ? 20'000 : 1'000'000;
+  const long long expected = static_cast<long long>(n) * (n - 1) / 2;
+  for (std::size_t batch : {std::size_t{1}, std::size_t{16}, std::size_t{256}}) {
+    long long sum = 0;
+    const double seconds = move_numbers(n, batch, sum);
+    p.say("{:>3} per call: {:6.1f} M messages/s", batch, n / seconds / 1e6);
+    p.check(sum == expected, fmt::format("batches of {}: every number arrived once", batch));
+  }
+  p.say("(measured here, on whatever else this machine is running: bench/ has the careful figures)");
+}
+
+void ticker(page& p) {
+  // A tick drives the loop's housekeeping, an after() ends it: both are
+  // ordinary receivers, so one select waits on work, ticks and the end.
+  auto [jobs_tx, jobs] = rill::channel<int>();
+  auto ticks = rill::tick(2ms);
+  auto end = rill::after(p.quick() ? 20ms : 60ms);
+  auto producer = produce(std::move(jobs_tx), 50, [](int i) { return i; });
+  int done = 0, housekeeping = 0;
+  bool jobs_open = true;
+  for (bool running = true; running;) {
+    auto r = rill::select(rill::recv(jobs, jobs_open), rill::recv(ticks), rill::recv(end));
+    switch (r.index()) {
+      case 0:
+        if (std::get<0>(r)) ++done; else jobs_open = false;
+        break;
+      case 1:
+        ++housekeeping;
+        break;
+      case 2:
+        running = false;
+        break;
+    }
+  }
+  p.say("a select over jobs, tick(2ms) and after(): {} jobs, {} ticks of housekeeping, then the end", done,
+        housekeeping);
+  p.check(done == 50, "every job was taken before the end");
+  p.check(housekeeping >= 1, "the ticker drove the housekeeping at least once");
+}
+
+void stopping(page& p) {
+  // A worker blocked in recv ends when its std::jthread is asked to stop:
+  // the channel stays open, and the message sent afterwards is still there.
+  auto [tx, rx] = rill::channel<int>();
+  std::atomic<int> handled{0};
+  {
+    std::jthread worker([rx = rx, &handled](std::stop_token stop) {
+      for (int& job : rx.iter(stop)) handled += job;
+    });
+    for (int i = 1; i <= 3; ++i) (void)tx.send(i);
+    while (rx.size() != 0 || rx.waiting_receivers() == 0) std::this_thread::yield();
+  }  // ~jthread: request_stop(), then join(): the worker's wait ends with errc::stopped
+  (void)tx.send(4);
+  p.say("a jthread worker handled 1+2+3 = {}, stopped by its token; the channel is still open: {}", handled.load(),
+        !rx.is_closed());
+  p.check(handled == 6 && !rx.is_closed() && rx.try_recv() == 4,
+          "stopping the worker took nothing more and left the channel open");
+}
+
 constexpr section sections[] = {
     {"iteration", "Iteration: for, try_iter, recv_many", iteration},
     {"select", "Select over several channels, with a timeout", select},
     {"pipeline", "Composing channels into a pipeline", pipeline},
     {"backpressure", "Backpressure with a bounded channel", backpressure},
+    {"batches", "Batches: send_many and recv_many", batches},
+    {"ticker", "A ticker and a deadline as select arms", ticker},
+    {"stopping", "Stopping a blocked worker with its std::stop_token", stopping},
 };
 
 }  // namespace
 
 extern const chapter advanced{
     "advanced", "Advanced features", "高级特性",
-    "Loops over a channel, waiting on several at once, pipelines, and what to do when a consumer falls behind.",
+    "Loops over a channel, waiting on several at once, pipelines, what to do when a consumer falls behind, "
+    "batches, tickers, and stopping a blocked worker.",
     sections};
 
 }  // namespace tour
