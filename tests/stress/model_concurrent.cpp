@@ -1,6 +1,6 @@
 // A model-based randomised test: in each round, thread and coroutine
 // producers and consumers run random operations — every send and receive
-// form, timeouts, select, async_select, cancellation, copying and dropping
+// form, batches, timeouts, stop tokens, select, async_select, cancellation, copying and dropping
 // handles, close — on one or two channels of random kinds. A ledger
 // (support/ledger.hpp) is the oracle: every message a send reported as sent
 // is received exactly once (or, in rounds where every receiver may leave,
@@ -33,6 +33,8 @@
 #include <memory>
 #include <random>
 #include <sstream>
+#include <stop_token>
+#include <thread>
 #include <vector>
 
 #include "support/channel_kinds.hpp"
@@ -124,6 +126,15 @@ class actor_base {
   int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
   bool one_in(int n) { return pick(1, n) == 1; }
   std::chrono::microseconds short_wait() { return std::chrono::microseconds(pick(0, 300)); }
+
+  /// A thread that requests a stop through `source` after a short wait,
+  /// mid-way through the operation the caller runs next, or before it.
+  std::jthread stop_soon(std::stop_source& source) {
+    return std::jthread([&source, wait = short_wait()] {
+      std::this_thread::sleep_for(wait);
+      source.request_stop();
+    });
+  }
   void count() { ctx_.operations.fetch_add(1, std::memory_order_relaxed); }
 
   bool any_open() const {
@@ -242,7 +253,42 @@ class thread_producer : public producer_base {
     ledgered m = make(lane);
     const auto id = m.id();
     count();
-    switch (pick(0, 7)) {
+    switch (pick(0, 9)) {
+      case 8: {  // a send stopped through its token after a short wait
+        std::stop_source stop;
+        auto stopper = stop_soon(stop);
+        auto r = tx.send(std::move(m), stop.get_token());
+        if (r) return sent(id);
+        return refused(r.error().value, id, r.error().is_disconnected(), lane);
+      }
+      case 9: {  // send_many of a few, stopped through its token after a short wait
+        // Reserved: a growing vector would copy, and a copy is a new message.
+        std::vector<ledgered> batch;
+        batch.reserve(4);
+        batch.push_back(std::move(m));
+        for (int i = pick(0, 3); i > 0; --i) {
+          batch.push_back(make(lane));
+          count();
+        }
+        std::vector<ledger::id_type> ids;
+        for (const ledgered& b : batch) ids.push_back(b.id());  // a moved-from shell has none
+        std::stop_source stop;
+        auto stopper = stop_soon(stop);
+        const std::size_t n = tx.send_many(batch, stop.get_token());
+        RILL_EXPECT(n <= batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          if (i < n) {
+            RILL_EXPECT(batch[i].empty());
+            sent(ids[i]);
+            continue;
+          }
+          // Stopped or disconnected: this one and the rest are handed back.
+          RILL_EXPECT(!batch[i].empty());
+          batch[i].take_back();
+        }
+        if (n < batch.size() && !stop.stop_requested()) open_[lane] = false;
+        return;
+      }
       case 0: {
         auto r = tx.send(std::move(m));
         if (r) return sent(id);
@@ -383,7 +429,7 @@ class thread_consumer : public consumer_base {
   void attempt(std::size_t lane) {
     const rx_t& rx = handle(lane);
     count();
-    int form = pick(0, 10);
+    int form = pick(0, 12);
     if (!may_wait_on_one_lane()) {
       // The forms that wait without a timeout become timed ones.
       if (form == 0) form = 2;
@@ -447,6 +493,25 @@ class thread_consumer : public consumer_base {
         return select_lanes(true);
       case 8:
         return select_lanes(false);
+      case 11: {  // a receive stopped through its token after a short wait
+        std::stop_source stop;
+        auto stopper = stop_soon(stop);
+        auto r = rx.recv(stop.get_token());
+        if (r) return take(*r, lane);
+        if (r.error() == rill::recv_timeout_error::disconnected) return disconnected(lane);
+        RILL_EXPECT(r.error() == rill::recv_timeout_error::stopped);
+        return;
+      }
+      case 12: {  // what is there now, up to a few, under one lock
+        const auto max = static_cast<std::size_t>(pick(1, 8));
+        std::vector<ledgered> got;
+        got.reserve(max);
+        const std::size_t n = rx.try_recv_many(got, max);
+        RILL_EXPECT(n == got.size());
+        for (auto& m : got) take(m, lane);
+        if (n == 0) std::this_thread::yield();
+        return;
+      }
       case 9: {
         rill::dynamic_select<ledgered> ds;
         for (std::size_t l = 0; l < handles_.size(); ++l) {
