@@ -1,6 +1,6 @@
 // rill — creating channels, and the thread layer of rill: with this header
 // come the handles (sender, receiver: blocking, try, timed and stoppable
-// operations; weak_sender), the error types, select and dynamic_select,
+// operations; permits, weak_sender), the error types, select and dynamic_select,
 // and the metrics of a channel. It needs only the standard
 // library and tl::expected; the asynchronous operations are the Asio layer,
 // <rill/asio.hpp>, and the fmt formatters are <rill/fmt.hpp>.
@@ -10,6 +10,7 @@
 #include <rill/detail/channel_core.hpp>
 #include <rill/dynamic_select.hpp>
 #include <rill/error.hpp>
+#include <rill/permit.hpp>
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
 #include <rill/sender.hpp>

@@ -29,6 +29,8 @@ template <class T>
 class receiver;
 template <class T>
 class weak_sender;
+template <class T>
+class permit;
 
 /// The sending end of a channel. Cheap to copy: every copy is one more
 /// producer, and the channel disconnects for receivers when the last copy is
@@ -218,6 +220,27 @@ class sender {
   /// Restarts the high-water mark from the number of messages buffered now.
   void reset_high_water_mark() const { core().reset_high_water_mark(); }
 
+  // ---- two-phase send: reserve room, then send with the permit -------------
+  // Defined in <rill/permit.hpp>, which <rill/channel.hpp> includes. Each
+  // fails with errc::disconnected when the channel is closed; the timed and
+  // stoppable forms also with errc::timeout / errc::stopped (having
+  // reserved nothing), try_reserve with errc::full.
+
+  /// Waits for room for one send (see permit): a free slot of a bounded
+  /// channel (at once on an unbounded one), or on a rendezvous channel a
+  /// receiver waiting in a thread (a plain recv or a blocking select),
+  /// which commits to take the permit's value.
+  [[nodiscard]] expected<permit<T>, errc> reserve() const;
+  [[nodiscard]] expected<permit<T>, errc> reserve(std::stop_token stop) const;
+  /// Reserves only if there is room now.
+  [[nodiscard]] expected<permit<T>, errc> try_reserve() const;
+  template <class Rep, class Period>
+  [[nodiscard]] expected<permit<T>, errc> reserve_timeout(const std::chrono::duration<Rep, Period>& timeout,
+                                                          std::stop_token stop = {}) const;
+  template <class Clock, class Duration>
+  [[nodiscard]] expected<permit<T>, errc> reserve_deadline(const std::chrono::time_point<Clock, Duration>& deadline,
+                                                           std::stop_token stop = {}) const;
+
   /// A weak sender of the same channel: it does not keep the channel open
   /// (the channel still disconnects when the last sender goes), and
   /// upgrade() gives a sender back while one exists. Defined in
@@ -236,6 +259,8 @@ class sender {
   explicit sender(detail::channel_core<T>* core) noexcept : handle_(core) {}
 
   detail::channel_core<T>& core() const { return handle_.checked(); }
+
+  expected<permit<T>, errc> reserve_limited(detail::wait_limit limit) const;
 
   expected<void, send_timeout_error<T>> send_limited(T& value, detail::wait_limit limit) const {
     const auto r = detail::blocking_send(core(), value, limit);

@@ -6,8 +6,9 @@
 //     just won. So a timed-out, cancelled or losing select arm never takes a
 //     message, and a losing send arm never delivers one.
 //  2. Live receive waiters exist only while the buffer is empty, and live
-//     send waiters only while it is full (always, for a rendezvous channel):
-//     an operation that could proceed never queues. Queues may also hold
+//     send waiters only while it is full (always, for a rendezvous channel),
+//     where slots reserved by permits count as full: an operation that could
+//     proceed never queues. Queues may also hold
 //     stale arms of selects that completed elsewhere; whoever meets one
 //     unlinks it (its claim fails), so stale arms never block progress.
 //     Notify-only receivers (asynchronous ones) are the exception: they are
@@ -179,7 +180,7 @@ class channel_core {
     section locked(mutex_);
     op_result r = try_recv_locked(sink, locked.wake);
     if (r == op_result::would_block && w != nullptr && !gave_up(give_up)) {
-      enqueue_receiver_locked(*w, slot);
+      if (!commit_to_reserve_locked(*w, slot, locked.wake)) enqueue_receiver_locked(*w, slot);
       r = op_result::queued;
     }
     return r;
@@ -202,6 +203,73 @@ class channel_core {
       return op_result::queued;
     }
     return r;
+  }
+
+  // ---- permits: room reserved now, used by one send later ----------------
+
+  /// Reserves room for one send. On a buffered channel that is a slot,
+  /// which other sends and reserves cannot take until the permit sends or
+  /// is released. On a rendezvous channel it is a receiver that waits in a
+  /// thread or a blocking select, claimed now and committed to take the
+  /// permit's value: written to `committed`. `done` or `disconnected`;
+  /// otherwise, with `w`, `queued` (w waits as a reserving sender) unless
+  /// `give_up` is set (see send), else `would_block`. A queued reserve on a
+  /// rendezvous channel is served by the next receiver that would wait in
+  /// a plain receive (not a select arm, not an asynchronous receive).
+  op_result reserve(waiter<T>* w, waiter<T>*& committed, const std::atomic<bool>* give_up = nullptr) {
+    section locked(mutex_);
+    if (closed_) return op_result::disconnected;
+    if (capacity_ == 0) {
+      if (waiter<T>* r = pop_receiver_locked(receiver_kind::direct)) {
+        committed = r;
+        return op_result::done;
+      }
+    } else if (has_room_locked()) {
+      ++reserved_;
+      return op_result::done;
+    }
+    if (w == nullptr || gave_up(give_up)) return op_result::would_block;
+    w->status = wait_status::pending;
+    w->reserves = true;
+    w->committed_receiver = &committed;
+    senders_waiting_.push_back(*w);
+    return op_result::queued;
+  }
+
+  /// Sends `value` with a permit's room: into the reserved slot, or to its
+  /// committed receiver (`committed`, rendezvous). Never waits; fails with
+  /// `disconnected` (value untouched) only on a buffered channel closed
+  /// meanwhile, since a committed receiver takes the value whatever
+  /// happened to the channel since it was claimed. The room is used up
+  /// either way, also when the move throws (then the value stays with the
+  /// caller and a committed receiver starts over).
+  op_result send_reserved(T& value, waiter<T>* committed) {
+    if (committed != nullptr) {
+      completion_list wake;
+      transfer_locked(*committed, wake, [&] { committed->recv_slot(std::move(value)); });
+      return op_result::done;
+    }
+    section locked(mutex_);
+    --reserved_;
+    try {
+      return send_locked(value, nullptr, locked.wake);
+    } catch (...) {
+      refill_locked(locked.wake);  // the slot freed must not stay empty beside a queued sender
+      throw;
+    }
+  }
+
+  /// Gives a permit's room back unused: the slot to the oldest waiting
+  /// sender or reserve, or the committed receiver back to waiting.
+  void release_reserved(waiter<T>* committed) noexcept {
+    if (committed != nullptr) {
+      completion_list wake;
+      finish_locked(*committed, wait_status::retry, wake);
+      return;
+    }
+    section locked(mutex_);
+    --reserved_;
+    if (!closed_) refill_locked(locked.wake);
   }
 
   /// Takes nothing; tells a receiver that takes its message later whether
@@ -338,8 +406,9 @@ class channel_core {
       refill_locked(wake);
       return op_result::done;
     }
-    // Empty buffer with a live sender queued: a rendezvous hand-off.
-    if (waiter<T>* s = pop_sender_locked()) {
+    // Empty buffer with a live sender queued: a rendezvous hand-off (or, on
+    // a buffered channel whose free slots are all reserved, a direct one).
+    if (waiter<T>* s = pop_sender_locked(false)) {
       transfer_locked(*s, wake, [&] { sink(std::move(*s->send_value)); });
       return op_result::done;
     }
@@ -371,7 +440,7 @@ class channel_core {
   /// Withdraws `w` if it is still queued (a partner may have unlinked it).
   void dequeue_locked(waiter<T>& w) noexcept {
     if (!w.linked) return;
-    if (w.send_value != nullptr)
+    if (w.send_value != nullptr || w.reserves)
       senders_waiting_.remove(w);
     else
       receivers_waiting_.remove(w);
@@ -390,7 +459,25 @@ class channel_core {
 
   bool has_room_locked() const noexcept {
     if (capacity_ == unbounded) return true;
-    return capacity_ != 0 && !ring_.full();
+    return capacity_ != 0 && ring_.size() + reserved_ < capacity_;
+  }
+
+  /// A plain receive about to wait on a rendezvous channel serves the
+  /// oldest queued reserve instead: it commits itself (its own token, in
+  /// no other queue, so the claim succeeds) and completes the reserve. Its
+  /// owner then waits for the permit's send or release like for any
+  /// partner that claimed it.
+  bool commit_to_reserve_locked(waiter<T>& r, receive_slot<T> slot, completion_list& wake) noexcept {
+    if (capacity_ != 0 || r.notify_only) return false;
+    waiter<T>* reserve = pop_claimable(senders_waiting_, [](const waiter<T>& s) { return s.reserves; });
+    if (reserve == nullptr) return false;
+    r.recv_slot = slot;
+    r.status = wait_status::pending;
+    const bool claimed = r.token->try_claim(r.arm);
+    (void)claimed;  // a fresh token that nobody else can see yet
+    *reserve->committed_receiver = &r;
+    finish_locked(*reserve, wait_status::done, wake);
+    return true;
   }
 
   std::size_t buffered_locked() const noexcept { return capacity_ == unbounded ? list_.size() : ring_.size(); }
@@ -427,23 +514,32 @@ class channel_core {
 
   enum class receiver_kind { any, direct, notify_only };
 
-  /// Unlinks queued waiters of the wanted kind, oldest first, until one can
-  /// be claimed; stale select arms met on the way are dropped, waiters of
-  /// another kind stay queued.
-  static waiter<T>* pop_claimable(waiter_queue& queue, receiver_kind kind = receiver_kind::any) noexcept {
+  /// Unlinks queued waiters that are `wanted`, oldest first, until one can
+  /// be claimed; stale select arms met on the way are dropped, waiters not
+  /// wanted stay queued.
+  template <class Wanted>
+  static waiter<T>* pop_claimable(waiter_queue& queue, Wanted wanted) noexcept {
     waiter_base* next = queue.front();
     while (next != nullptr) {
       auto* w = static_cast<waiter<T>*>(next);
       next = w->next;
-      if (kind != receiver_kind::any && w->notify_only != (kind == receiver_kind::notify_only)) continue;
+      if (!wanted(*w)) continue;
       queue.remove(*w);
       if (w->token->try_claim(w->arm)) return w;
     }
     return nullptr;
   }
 
-  waiter<T>* pop_receiver_locked(receiver_kind kind) noexcept { return pop_claimable(receivers_waiting_, kind); }
-  waiter<T>* pop_sender_locked() noexcept { return pop_claimable(senders_waiting_); }
+  waiter<T>* pop_receiver_locked(receiver_kind kind) noexcept {
+    return pop_claimable(receivers_waiting_, [kind](const waiter<T>& w) {
+      return kind == receiver_kind::any || w.notify_only == (kind == receiver_kind::notify_only);
+    });
+  }
+
+  /// The oldest sender, or reserve when `reserves_too`.
+  waiter<T>* pop_sender_locked(bool reserves_too) noexcept {
+    return pop_claimable(senders_waiting_, [reserves_too](const waiter<T>& w) { return reserves_too || !w.reserves; });
+  }
 
   /// Moves `value` into a claimed direct receiver's slot.
   static void hand_to_locked(waiter<T>& r, T& value, completion_list& wake) {
@@ -500,8 +596,12 @@ class channel_core {
   /// A bounded buffer that was full may have senders queued: moves the
   /// oldest one's value into the slot just freed, so order is kept.
   void refill_locked(completion_list& wake) noexcept {
-    waiter<T>* s = pop_sender_locked();
+    waiter<T>* s = pop_sender_locked(true);
     if (s == nullptr) return;
+    if (s->reserves) {  // the slot goes to the reserve, for its permit's send
+      ++reserved_;
+      return finish_locked(*s, wait_status::done, wake);
+    }
     try {
       transfer_locked(*s, wake, [&] { push_locked(std::move(*s->send_value)); });
     } catch (...) {
@@ -529,7 +629,7 @@ class channel_core {
     // Senders keep their values.
     const wait_status for_receivers = buffered_locked() == 0 ? wait_status::disconnected : wait_status::retry;
     while (waiter<T>* r = pop_receiver_locked(receiver_kind::any)) finish_locked(*r, for_receivers, wake);
-    while (waiter<T>* s = pop_sender_locked()) finish_locked(*s, wait_status::disconnected, wake);
+    while (waiter<T>* s = pop_sender_locked(true)) finish_locked(*s, wait_status::disconnected, wake);
   }
 
   void close_and_discard() noexcept {
@@ -553,6 +653,7 @@ class channel_core {
   bool closed_ = false;
   std::atomic<bool> buffered_hint_{false};  ///< buffered_locked() != 0, written under the lock
   std::atomic<std::size_t> high_water_{0};  ///< written under the lock, read without it (a metric)
+  std::size_t reserved_ = 0;                ///< slots held by permits (buffered channels)
   const std::size_t capacity_;
   ring_buffer<T> ring_;      ///< bounded channels
   segmented_list<T> list_;   ///< unbounded channels

@@ -91,6 +91,9 @@ struct waiter_base {
   /// through a post and may be cancelled before it runs, must not be handed
   /// a message it could then drop.
   bool notify_only = false;
+  /// A send without a value, queued with the senders: a reserve, served
+  /// with a slot (buffered channels) or a receiver (rendezvous channels).
+  bool reserves = false;
   wait_status status = wait_status::pending;  ///< written by the claimer under the channel lock
   std::uint32_t arm = 0;                      ///< this arm's index within its token
   claim_token* token = nullptr;
@@ -137,6 +140,9 @@ template <class T>
 struct waiter : waiter_base {
   T* send_value = nullptr;     ///< send arm: moved from on hand-off
   receive_slot<T> recv_slot;   ///< receive arm: filled on hand-off
+  /// A reserve on a rendezvous channel: where the receiver committed to it
+  /// is written, claimed and unlinked, before the reserve is completed.
+  waiter** committed_receiver = nullptr;
 };
 
 /// FIFO of waiters on one side of a channel. Guarded by the channel's lock,

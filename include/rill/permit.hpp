@@ -1,0 +1,132 @@
+// rill — permits: room for one send, reserved before the value exists
+// (tokio's reserve / Permit).
+//
+//   if (auto p = tx.reserve()) {          // waits for room, holding no value
+//     Job job = make_job();               // built only once it can go
+//     (void)p->send(std::move(job));      // never waits, never refused for lack of room
+//   }
+//
+// The two-phase send is the cancel-safe way to send from a loop that may
+// give up: a reserve that times out, is stopped, or loses holds no value
+// that could be lost, and a permit dropped unused gives its room back.
+#pragma once
+
+#include <rill/detail/blocking_ops.hpp>
+#include <rill/detail/core_handle.hpp>
+#include <rill/error.hpp>
+#include <rill/sender.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <stop_token>
+#include <utility>
+
+namespace rill {
+
+/// Room for one send on a channel, reserved by sender::reserve and its
+/// forms. On a buffered channel it is a slot of the buffer, which no other
+/// send can take; on a rendezvous channel it is a receiver, waiting in a
+/// thread, that has committed to take the permit's value. A permit counts
+/// as a sender while it lives (the channel does not disconnect for its
+/// receivers before it is used), and gives its room back when destroyed
+/// unused. Move-only; one thread uses it at a time.
+template <class T>
+class permit {
+ public:
+  /// An empty permit: send() throws std::logic_error.
+  permit() noexcept = default;
+
+  permit(permit&& other) noexcept
+      : handle_(std::move(other.handle_)), committed_(std::exchange(other.committed_, nullptr)) {}
+
+  permit& operator=(permit&& other) noexcept {
+    if (this != &other) {
+      release();
+      handle_ = std::move(other.handle_);
+      committed_ = std::exchange(other.committed_, nullptr);
+    }
+    return *this;
+  }
+
+  ~permit() { release(); }
+
+  /// Sends `value` with the reserved room, at once; the permit is used up
+  /// (empty) afterwards, whatever happens. Fails, handing the value back,
+  /// only if a buffered channel was closed since the reserve: a committed
+  /// receiver of a rendezvous channel takes the value whatever happened to
+  /// the channel since it committed. If moving the value throws, the
+  /// exception propagates, the value stays with the caller and the room is
+  /// given back.
+  RILL_NODISCARD_SEND expected<void, send_error<T>> send(T value) {
+    if (!handle_.valid()) throw std::logic_error("rill: send on an empty permit (used, released or default-constructed)");
+    auto handle = std::move(handle_);
+    detail::channel_core<T>& core = *handle.get();
+    if (core.send_reserved(value, std::exchange(committed_, nullptr)) == detail::op_result::done) return {};
+    return unexpected(send_error<T>{std::move(value)});
+  }
+
+  /// Gives the room back unused now, as destruction does; the permit is
+  /// empty afterwards.
+  void release() noexcept {
+    if (!handle_.valid()) return;
+    handle_.get()->release_reserved(std::exchange(committed_, nullptr));
+    handle_.reset();
+  }
+
+  /// False once sent or released, and for a default-constructed permit.
+  explicit operator bool() const noexcept { return handle_.valid(); }
+
+ private:
+  friend class sender<T>;
+
+  permit(detail::core_handle<T, detail::channel_side::send> handle, detail::waiter<T>* committed) noexcept
+      : handle_(std::move(handle)), committed_(committed) {}
+
+  detail::core_handle<T, detail::channel_side::send> handle_;
+  detail::waiter<T>* committed_ = nullptr;  ///< rendezvous channels: the receiver that takes the value
+};
+
+template <class T>
+expected<permit<T>, errc> sender<T>::reserve() const {
+  return reserve_limited({});
+}
+
+template <class T>
+expected<permit<T>, errc> sender<T>::reserve(std::stop_token stop) const {
+  return reserve_limited({nullptr, detail::stop_pointer(stop)});
+}
+
+template <class T>
+expected<permit<T>, errc> sender<T>::try_reserve() const {
+  detail::waiter<T>* committed = nullptr;
+  const auto r = core().reserve(nullptr, committed);
+  if (r == detail::op_result::done) return permit<T>(handle_, committed);
+  return unexpected(r == detail::op_result::disconnected ? errc::disconnected : errc::full);
+}
+
+template <class T>
+template <class Rep, class Period>
+expected<permit<T>, errc> sender<T>::reserve_timeout(const std::chrono::duration<Rep, Period>& timeout,
+                                                    std::stop_token stop) const {
+  const detail::steady_deadline deadline = detail::deadline_after(timeout);
+  return reserve_limited({&deadline, detail::stop_pointer(stop)});
+}
+
+template <class T>
+template <class Clock, class Duration>
+expected<permit<T>, errc> sender<T>::reserve_deadline(const std::chrono::time_point<Clock, Duration>& deadline,
+                                                     std::stop_token stop) const {
+  const detail::steady_deadline steady = detail::to_steady_deadline(deadline);
+  return reserve_limited({&steady, detail::stop_pointer(stop)});
+}
+
+template <class T>
+expected<permit<T>, errc> sender<T>::reserve_limited(detail::wait_limit limit) const {
+  detail::channel_core<T>& c = core();
+  detail::waiter<T>* committed = nullptr;
+  const auto r = detail::attempt_then_park(c, limit, [&](detail::waiter<T>& w) { return c.reserve(&w, committed); });
+  if (r == detail::blocking_result::done) return permit<T>(handle_, committed);
+  return unexpected(detail::reason_of(r));
+}
+
+}  // namespace rill

@@ -1,0 +1,197 @@
+// Permits: room for one send, reserved before the value exists.
+#include <rill/channel.hpp>
+
+#include "support/test_support.hpp"
+#include "support/tracked.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <stop_token>
+#include <string>
+#include <thread>
+
+using namespace std::chrono_literals;
+using rill_test::eventually;
+
+TEST_CASE("a permit holds a slot that other sends cannot take, and sends without waiting", "[permit]") {
+  auto [tx, rx] = rill::sync_channel<std::string>(2);
+  auto p = tx.reserve();
+  REQUIRE(p);
+  REQUIRE(tx.try_send("a"));
+  // One slot buffered, one reserved: the channel is full for everyone else.
+  CHECK(rill_test::refused(tx.try_send("b"), rill::errc::full, "b"));
+  CHECK(tx.try_reserve() == rill::unexpected(rill::errc::full));
+  REQUIRE(p->send("reserved"));
+  CHECK_FALSE(*p);
+  CHECK(rx.recv() == "a");
+  CHECK(rx.recv() == "reserved");
+}
+
+TEST_CASE("a permit dropped unused gives its slot to the oldest waiting sender", "[permit]") {
+  auto [tx, rx] = rill::sync_channel<int>(1);
+  auto p = tx.reserve();
+  REQUIRE(p);
+  rill_test::scoped_threads threads;
+  threads.spawn([tx = tx] { RILL_EXPECT(tx.send(7)); });
+  REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 1; }));
+  p->release();
+  CHECK_FALSE(*p);
+  CHECK(rx.recv() == 7);
+  REQUIRE(threads.join() == "");
+}
+
+TEST_CASE("a reserve waits for room and is served in turn with the waiting sends", "[permit]") {
+  auto [tx, rx] = rill::sync_channel<int>(1);
+  REQUIRE(tx.send(1));
+  rill_test::scoped_threads threads;
+  threads.spawn([tx = tx] {
+    auto p = tx.reserve();
+    RILL_EXPECT(p.has_value());
+    RILL_EXPECT(p->send(2));
+  });
+  REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 1; }));
+  CHECK(rx.recv() == 1);
+  CHECK(rx.recv() == 2);
+  REQUIRE(threads.join() == "");
+}
+
+TEST_CASE("the timed and stoppable reserves give up having reserved nothing", "[permit][stop_token]") {
+  auto [tx, rx] = rill::sync_channel<int>(1);
+  REQUIRE(tx.send(1));
+  CHECK(tx.reserve_timeout(1ms) == rill::unexpected(rill::errc::timeout));
+  CHECK(tx.reserve_deadline(std::chrono::system_clock::now() + 1ms) == rill::unexpected(rill::errc::timeout));
+  std::stop_source stop;
+  std::jthread stopper([&stop, &tx = tx] {
+    if (eventually([&] { return tx.waiting_senders() == 1; })) stop.request_stop();
+  });
+  CHECK(tx.reserve(stop.get_token()) == rill::unexpected(rill::errc::stopped));
+  CHECK(tx.waiting_senders() == 0);
+  CHECK(rx.recv() == 1);
+  CHECK(tx.try_reserve().has_value());  // the slot freed is free for a reserve again
+}
+
+TEST_CASE("a permit keeps the channel open for its receivers; close makes its send hand the value back", "[permit]") {
+  SECTION("the last sender gone: receivers wait for the permit") {
+    auto [tx, rx] = rill::sync_channel<int>(1);
+    auto p = tx.reserve();
+    REQUIRE(p);
+    rill_test::drop(tx);
+    CHECK(rx.try_recv() == rill_test::try_empty);  // not disconnected: a permit still counts
+    REQUIRE(p->send(5));
+    CHECK(rx.recv() == 5);
+    CHECK(rx.recv() == rill_test::recv_disconnected);
+  }
+  SECTION("closed meanwhile") {
+    auto [tx, rx] = rill::sync_channel<int>(1);
+    auto p = tx.reserve();
+    REQUIRE(p);
+    rx.close();
+    auto r = p->send(6);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().value == 6);
+    CHECK(tx.reserve() == rill::unexpected(rill::errc::disconnected));
+  }
+}
+
+TEST_CASE("on an unbounded channel a reserve always succeeds at once", "[permit]") {
+  auto [tx, rx] = rill::channel<int>();
+  auto a = tx.try_reserve();
+  auto b = tx.reserve();
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(b->send(2));
+  REQUIRE(a->send(1));
+  CHECK(rx.recv() == 2);
+  CHECK(rx.recv() == 1);
+}
+
+TEST_CASE("on a rendezvous channel a permit is a receiver committed to take the value", "[permit][rendezvous]") {
+  auto [tx, rx] = rill::sync_channel<std::string>(0);
+  CHECK(tx.try_reserve() == rill::unexpected(rill::errc::full));  // nobody is receiving
+  SECTION("a receiver waiting first is committed by try_reserve") {
+    rill_test::scoped_threads threads;
+    std::string got;
+    threads.spawn([&, rx = rx] { got = rx.recv().value(); });
+    REQUIRE(eventually([&rx = rx] { return rx.waiting_receivers() == 1; }));
+    auto p = tx.try_reserve();
+    REQUIRE(p);
+    CHECK(rx.waiting_receivers() == 0);  // claimed: it waits for the permit now
+    REQUIRE(p->send("committed"));
+    REQUIRE(threads.join() == "");
+    CHECK(got == "committed");
+  }
+  SECTION("a reserve waiting first is served by the next receiver") {
+    rill_test::scoped_threads threads;
+    threads.spawn([tx = tx] {
+      auto p = tx.reserve();
+      RILL_EXPECT(p.has_value());
+      RILL_EXPECT(p->send("late"));
+    });
+    REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 1; }));
+    CHECK(rx.recv() == "late");
+    REQUIRE(threads.join() == "");
+  }
+  SECTION("a permit released unused sends its receiver back to waiting, with its timeout") {
+    rill_test::scoped_threads threads;
+    threads.spawn([rx = rx] {
+      // Committed to the permit below, then released: it waits on, and
+      // its timeout ends it, having received nothing.
+      RILL_EXPECT(rx.recv_timeout(50ms) == rill_test::timed_out);
+    });
+    REQUIRE(eventually([&rx = rx] { return rx.waiting_receivers() == 1; }));
+    auto p = tx.try_reserve();
+    REQUIRE(p);
+    p->release();
+    REQUIRE(threads.join() == "");
+  }
+}
+
+TEST_CASE("permits racing with sends and receives: every message arrives once, in per-producer order",
+          "[permit][stress]") {
+  const auto capacity = GENERATE(std::size_t{0}, std::size_t{1}, std::size_t{8});
+  constexpr int per_producer = 500;
+  auto [tx, rx] = rill::sync_channel<int>(capacity);
+  rill_test::scoped_threads threads;
+  for (int producer = 0; producer < 2; ++producer)
+    threads.spawn([tx = tx, producer] {
+      for (int i = 0; i < per_producer; ++i) {
+        const int value = producer * per_producer + i;
+        if (i % 3 == 0) {
+          RILL_EXPECT(tx.send(value));
+          continue;
+        }
+        // Some permits are given back and taken again before they send.
+        auto p = tx.reserve();
+        RILL_EXPECT(p.has_value());
+        if (i % 3 == 1) {
+          p->release();
+          p = tx.reserve();
+          RILL_EXPECT(p.has_value());
+        }
+        RILL_EXPECT(p->send(value));
+      }
+    });
+  rill_test::drop(tx);
+  std::vector<int> last(2, -1);
+  int received = 0;
+  for (int& m : rx) {
+    const int producer = m / per_producer;
+    REQUIRE(m > last[static_cast<std::size_t>(producer)]);
+    last[static_cast<std::size_t>(producer)] = m;
+    ++received;
+  }
+  REQUIRE(threads.join() == "");
+  CHECK(received == 2 * per_producer);
+}
+
+TEST_CASE("a permit sent or released is empty; sending on it again is refused clearly", "[permit]") {
+  auto [tx, rx] = rill::sync_channel<int>(2);
+  auto p = tx.reserve();
+  REQUIRE(p);
+  REQUIRE(p->send(1));
+  CHECK_THROWS_AS((void)p->send(2), std::logic_error);
+  rill::permit<int> none;
+  CHECK_FALSE(none);
+  none.release();  // nothing to give back
+  CHECK(rx.size() == 1);
+}
