@@ -1,14 +1,16 @@
 // rill — creating channels, and the thread layer of rill: with this header
 // come the handles (sender, receiver: blocking, try and timed operations),
-// the error types, select and dynamic_select. It needs only the standard
-// library and tl::expected; the asynchronous operations are the Asio layer,
-// <rill/asio.hpp>, and the fmt formatters are <rill/fmt.hpp>.
+// the error types, select and dynamic_select, and oneshot. It needs only
+// the standard library and tl::expected; the asynchronous operations are
+// the Asio layer, <rill/asio.hpp>, and the fmt formatters are
+// <rill/fmt.hpp>.
 #pragma once
 
 #include <rill/detail/channel_access.hpp>
 #include <rill/detail/channel_core.hpp>
 #include <rill/dynamic_select.hpp>
 #include <rill/error.hpp>
+#include <rill/oneshot.hpp>
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
 #include <rill/sender.hpp>

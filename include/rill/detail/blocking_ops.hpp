@@ -40,10 +40,19 @@ steady_deadline deadline_after(const std::chrono::duration<Rep, Period>& timeout
   return now + std::chrono::duration_cast<steady_deadline::duration>(timeout);
 }
 
+/// The message type `T` of a core: channel_core<T>, oneshot_core<T>.
+template <class Core>
+struct message_type_of;
+template <template <class> class Core, class T>
+struct message_type_of<Core<T>> {
+  using type = T;
+};
+
 /// Parks until `token` completes or `deadline` passes. False only if the
 /// waiter was withdrawn untouched; a partner that won the race is awaited.
-template <class T>
-bool park(channel_core<T>& core, waiter<T>& w, thread_token& token, const steady_deadline* deadline) noexcept {
+/// `Core` is any core that withdraws a queued waiter with `abort(w)`.
+template <class Core, class Waiter>
+bool park(Core& core, Waiter& w, thread_token& token, const steady_deadline* deadline) noexcept {
   if (token.wait_until(deadline)) return true;
   if (core.abort(w)) return false;
   token.wait_completed();
@@ -53,12 +62,13 @@ bool park(channel_core<T>& core, waiter<T>& w, thread_token& token, const steady
 /// Runs `attempt(waiter)` and, if it queued the waiter, parks until a
 /// partner completes it or `deadline` passes. Returns done, disconnected, or
 /// would_block for a timeout. A `retry` completion (a partner's move of T
-/// threw, nothing was transferred) starts over.
-template <class T, class Attempt>
-op_result attempt_then_park(channel_core<T>& core, const steady_deadline* deadline, Attempt&& attempt) {
+/// threw, nothing was transferred; or, on a core whose waiters are only
+/// told to look again, a change) starts over.
+template <class Core, class Attempt>
+op_result attempt_then_park(Core& core, const steady_deadline* deadline, Attempt&& attempt) {
   for (;;) {
     thread_token token;
-    waiter<T> w;
+    waiter<typename message_type_of<Core>::type> w;
     w.token = &token;
     const op_result r = attempt(w);
     if (r != op_result::queued) return r;
@@ -77,9 +87,11 @@ op_result blocking_send(channel_core<T>& core, T& value, const steady_deadline* 
 
 /// Receives into `destination` (see receive_slot), parking while the
 /// channel is empty: the message moves once, from the buffer or the sender
-/// straight into it.
-template <class T, class Destination>
-op_result blocking_recv(channel_core<T>& core, Destination& destination, const steady_deadline* deadline) {
+/// straight into it. `Core` is a channel_core<T> or a core with the same
+/// `recv` (oneshot_core<T>).
+template <class Core, class Destination>
+op_result blocking_recv(Core& core, Destination& destination, const steady_deadline* deadline) {
+  using T = typename message_type_of<Core>::type;
   const auto slot = receive_slot<T>::into(destination);
   return attempt_then_park(core, deadline, [&](waiter<T>& w) { return core.recv(slot, &w, slot); });
 }
