@@ -8,5 +8,6 @@
 #include <rill/async_recv.hpp>
 #include <rill/async_select.hpp>
 #include <rill/async_send.hpp>
+#include <rill/async_watch.hpp>
 #include <rill/task.hpp>
 #include <rill/channel.hpp>

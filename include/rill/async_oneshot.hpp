@@ -17,6 +17,7 @@
 #include <system_error>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace rill {
 
@@ -30,6 +31,11 @@ class oneshot_wait {
   using values_type = std::tuple<async_recv_value<T>>;
 
   explicit oneshot_wait(oneshot_core<T>& core) noexcept : core_(core) {}
+  // A wait is copied and moved only before it starts, with nothing taken:
+  // the copy shares the core and holds no value (so T need not be copyable).
+  oneshot_wait(const oneshot_wait& other) noexcept : core_(other.core_) {}
+  oneshot_wait(oneshot_wait&& other) noexcept : core_(std::move(other.core_)) {}
+  oneshot_wait& operator=(const oneshot_wait&) = delete;
 
   op_result look(waiter_base* w, const std::atomic<bool>* give_up) { return core_->look(w, give_up); }
 

@@ -1,8 +1,8 @@
 // rill — creating channels, and the thread layer of rill: with this header
 // come the handles (sender, receiver: blocking, try and timed operations),
-// the error types, select and dynamic_select, and oneshot. It needs only
-// the standard library and tl::expected; the asynchronous operations are
-// the Asio layer, <rill/asio.hpp>, and the fmt formatters are
+// the error types, select and dynamic_select, oneshot and watch. It needs
+// only the standard library and tl::expected; the asynchronous operations
+// are the Asio layer, <rill/asio.hpp>, and the fmt formatters are
 // <rill/fmt.hpp>.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
 #include <rill/sender.hpp>
+#include <rill/watch.hpp>
 
 #include <cstddef>
 #include <stdexcept>

@@ -2,6 +2,7 @@
 // Asio handlers and rill::task; every way a value can end, counted.
 #include <rill/rill.hpp>
 
+#include "support/cancel_race.hpp"
 #include "support/test_support.hpp"
 #include "support/tracked.hpp"
 
@@ -454,25 +455,18 @@ TEST_CASE("oneshot stress: send or drop races every receive form", "[oneshot][st
 
 TEST_CASE("oneshot stress: cancellation races the send of an asynchronous receive on a thread pool",
           "[oneshot][stress][async]") {
-  const int rounds = 500 * static_cast<int>(rill_test::stress_scale);
+  const int rounds = 2000 * static_cast<int>(rill_test::stress_scale);
   tracked::counters c;
   long received = 0, left = 0;
   asio::thread_pool pool(2);
   for (int i = 0; i < rounds; ++i) {
     auto [tx, rx] = rill::oneshot<tracked>();
-    // A cancellation slot is not thread-safe: the signal is emitted on the
-    // strand the operation completes on.
-    auto strand = asio::make_strand(pool);
-    asio::cancellation_signal signal;
-    std::promise<bool> done;
-    rx.async_recv(asio::bind_cancellation_slot(
-        signal.slot(), asio::bind_executor(strand, [&](std::error_code ec, std::optional<tracked> v) {
-          done.set_value(!ec && v.has_value());
-        })));
-    std::thread sender([&, tx = std::move(tx)]() mutable { RILL_EXPECT(std::move(tx).send(tracked(c, i))); });
-    asio::post(strand, [&] { signal.emit(asio::cancellation_type::terminal); });
-    sender.join();
-    if (done.get_future().get()) {
+    bool sent = false;
+    const bool took = rill_test::race_cancellation(
+        pool, [&rx = rx](auto token) { rx.async_recv(std::move(token)); },
+        [&, tx = std::move(tx)]() mutable { sent = std::move(tx).send(tracked(c, i)).has_value(); });
+    CHECK(sent);
+    if (took) {
       ++received;
     } else {
       // Cancelled before it took anything: the value is still there.
