@@ -1,9 +1,9 @@
 // rill — creating channels, and the thread layer of rill: with this header
 // come the handles (sender, receiver: blocking, try and timed operations),
-// the error types, select and dynamic_select, oneshot and watch. It needs
-// only the standard library and tl::expected; the asynchronous operations
-// are the Asio layer, <rill/asio.hpp>, and the fmt formatters are
-// <rill/fmt.hpp>.
+// the error types, select and dynamic_select, oneshot and watch (and their
+// select arms). It needs only the standard library and tl::expected; the
+// asynchronous operations are the Asio layer, <rill/asio.hpp>, and the fmt
+// formatters are <rill/fmt.hpp>.
 #pragma once
 
 #include <rill/detail/channel_access.hpp>
@@ -13,6 +13,7 @@
 #include <rill/oneshot.hpp>
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
+#include <rill/select_kinds.hpp>
 #include <rill/sender.hpp>
 #include <rill/watch.hpp>
 

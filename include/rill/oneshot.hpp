@@ -28,6 +28,8 @@ template <class T>
 class oneshot_sender;
 template <class T>
 class oneshot_receiver;
+template <class T>
+class oneshot_recv_arm;
 
 /// A oneshot: the sender and the receiver of one value.
 template <class T>
@@ -196,6 +198,7 @@ class oneshot_receiver {
 
  private:
   friend std::pair<oneshot_sender<T>, oneshot_receiver> oneshot<T>();
+  friend class oneshot_recv_arm<T>;  // a select arm (select_kinds.hpp)
   explicit oneshot_receiver(detail::oneshot_core<T>* core) noexcept : handle_(core) {}
 
   detail::oneshot_core<T>& core() const {

@@ -35,6 +35,8 @@ template <class T>
 class watch_sender;
 template <class T>
 class watch_receiver;
+template <class T>
+class watch_changed_arm;
 
 /// A watch holding `initial`: its sender and a receiver that has seen it.
 template <class T>
@@ -243,6 +245,7 @@ class watch_receiver {
 
  private:
   friend class watch_sender<T>;
+  friend class watch_changed_arm<T>;  // a select arm (select_kinds.hpp)
   friend std::pair<watch_sender<T>, watch_receiver> watch<T>(T);
 
   watch_receiver(detail::watch_core<T>* core, std::uint64_t seen) noexcept : seen_(seen), handle_(core) {}

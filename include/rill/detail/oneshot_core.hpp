@@ -89,13 +89,8 @@ class oneshot_core {
   template <class Sink>
   op_result recv(Sink&& sink, waiter_base* w, receive_slot<T>, const std::atomic<bool>* give_up = nullptr) {
     std::lock_guard lock(waiters_.mutex());
-    if (state_ == state::full) {
-      sink(std::move(*value_));
-      value_.reset();
-      state_ = state::taken;
-      return op_result::done;
-    }
-    return wait_locked(w, give_up);
+    const op_result r = try_recv_locked(sink);
+    return r == op_result::would_block ? queue_locked(w, give_up) : r;
   }
 
   /// Takes nothing: `done` if a receive would not block, else as recv. An
@@ -104,10 +99,34 @@ class oneshot_core {
   /// value still in the core.
   op_result look(waiter_base* w, const std::atomic<bool>* give_up) {
     std::lock_guard lock(waiters_.mutex());
-    if (state_ == state::full) return op_result::done;
-    const op_result r = wait_locked(w, give_up);
-    return r == op_result::disconnected ? op_result::done : r;
+    check_not_taken_locked();
+    return state_ == state::empty ? queue_locked(w, give_up) : op_result::done;
   }
+
+  // ---- for a select arm (select_kinds.hpp), which takes mutex() itself ----
+
+  futex_mutex& mutex() const noexcept { return waiters_.mutex(); }
+
+  /// Moves the value into `sink` if it is there: `done`, `disconnected`
+  /// (the sender went unsent, or the receiver went) or `would_block`; never
+  /// queues. Requires: mutex() held.
+  template <class Sink>
+  op_result try_recv_locked(Sink& sink) {
+    check_not_taken_locked();
+    if (state_ == state::closed) return op_result::disconnected;
+    if (state_ == state::empty) return op_result::would_block;
+    sink(std::move(*value_));
+    value_.reset();
+    state_ = state::taken;
+    return op_result::done;
+  }
+
+  /// Queues `w`. Requires: mutex() held, and try_recv_locked said
+  /// would_block under the same hold.
+  void enqueue_locked(waiter_base& w) noexcept { waiters_.enqueue_locked(w); }
+
+  /// Withdraws `w` if it is still queued. Requires: no lock held.
+  void withdraw(waiter_base& w) noexcept { waiters_.withdraw(w); }
 
   /// The receiver goes: a send fails from now on, and pending receives see
   /// disconnected. A value sent and not received stays until the core is
@@ -132,10 +151,14 @@ class oneshot_core {
 
   ~oneshot_core() = default;  // only release() deletes
 
-  /// A receive found no value: disconnected if none will come, else queue.
-  op_result wait_locked(waiter_base* w, const std::atomic<bool>* give_up) {
+  /// A second receive is a logic error (the receiver's documented rule).
+  void check_not_taken_locked() const {
     if (state_ == state::taken) throw std::logic_error("rill: the oneshot's value was received already");
-    if (state_ == state::closed) return op_result::disconnected;
+  }
+
+  /// A receive that would block queues `w`, unless there is none or
+  /// `give_up` is set (acquire: a canceller's writes before it are seen).
+  op_result queue_locked(waiter_base* w, const std::atomic<bool>* give_up) noexcept {
     if (w == nullptr || (give_up != nullptr && give_up->load(std::memory_order_acquire)))
       return op_result::would_block;
     waiters_.enqueue_locked(*w);

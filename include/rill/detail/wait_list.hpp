@@ -43,6 +43,13 @@ class wait_list {
     }
   }
 
+  /// Withdraws `w` if it is still queued, claimed or not: a select arm
+  /// whose select is over. Takes the lock itself.
+  void withdraw(waiter_base& w) noexcept {
+    std::lock_guard lock(mutex_);
+    if (w.linked) waiting_.remove(w);
+  }
+
   /// The owner gives up on its queued waiter (timeout, cancellation): true
   /// if it was withdrawn untouched, false if it is not queued (a notifier
   /// claimed it first, and its completion must be awaited, or it never

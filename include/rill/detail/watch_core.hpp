@@ -113,20 +113,37 @@ class watch_core {
   /// in tokio: the last value sent is not lost to a receiver that was slow.
   op_result changed(std::uint64_t& seen, bool mark, waiter_base* w, const std::atomic<bool>* give_up = nullptr) {
     std::lock_guard lock(waiters_.mutex());
+    const op_result r = changed_locked(seen, mark);
+    if (r != op_result::would_block || w == nullptr || (give_up != nullptr && give_up->load(std::memory_order_acquire)))
+      return r;
+    waiters_.enqueue_locked(*w);
+    return op_result::queued;
+  }
+
+  // ---- for a select arm (select_kinds.hpp), which takes mutex() itself ----
+
+  futex_mutex& mutex() const noexcept { return waiters_.mutex(); }
+
+  /// `done` (marking the change seen, if `mark`), `disconnected` or
+  /// `would_block`, as changed(); never queues. Requires: mutex() held.
+  op_result changed_locked(std::uint64_t& seen, bool mark) noexcept {
     // Relaxed: a change whose sender has not yet taken this lock may or
-    // may not be seen here; if not, this waiter queues before the sender
-    // tells the waiters, and is told.
+    // may not be seen here; if not, the caller's waiter queues before the
+    // sender tells the waiters, and is told.
     const std::uint64_t now = version_.load(std::memory_order_relaxed);
     if (now != seen) {
       if (mark) seen = now;
       return op_result::done;
     }
-    if (closed_) return op_result::disconnected;
-    if (w == nullptr || (give_up != nullptr && give_up->load(std::memory_order_acquire)))
-      return op_result::would_block;
-    waiters_.enqueue_locked(*w);
-    return op_result::queued;
+    return closed_ ? op_result::disconnected : op_result::would_block;
   }
+
+  /// Queues `w`. Requires: mutex() held, and changed_locked said
+  /// would_block under the same hold.
+  void enqueue_locked(waiter_base& w) noexcept { waiters_.enqueue_locked(w); }
+
+  /// Withdraws `w` if it is still queued. Requires: no lock held.
+  void withdraw(waiter_base& w) noexcept { waiters_.withdraw(w); }
 
   /// The owner gives up on its queued waiter (wait_list::abort).
   bool abort(waiter_base& w) noexcept { return waiters_.abort(w); }
