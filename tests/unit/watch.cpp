@@ -456,7 +456,7 @@ TEST_CASE("watch stress: one writer, readers blocking, timed and asynchronous", 
   std::atomic<int> finished{0};
   // A reader: every value it sees is whole and no older than the last one
   // it saw, and after the writer is gone it has seen the final value.
-  auto reader = [updates, &finished](rill::watch_receiver<pair_state> r, bool timed) {
+  auto reader = [&finished](rill::watch_receiver<pair_state> r, bool timed) {
     std::uint64_t last = 0;
     for (;;) {
       if (timed) {
@@ -498,7 +498,7 @@ TEST_CASE("watch stress: one writer, readers blocking, timed and asynchronous", 
   }
   rill_test::drop(rx);
 
-  threads.spawn([updates, tx = std::move(tx)]() mutable {
+  threads.spawn([tx = std::move(tx)]() mutable {
     for (std::uint64_t i = 1; i <= updates; ++i) {
       if (i % 2 == 0) {
         tx.send_modify([i](pair_state& s) {
