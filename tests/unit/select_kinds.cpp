@@ -172,6 +172,24 @@ TEST_CASE("select kinds: async_select completes a oneshot or a watch arm on its 
   }
 }
 
+TEST_CASE("select kinds: an async_select that timed out took nothing and marked nothing",
+          "[select][async][oneshot][watch]") {
+  asio::io_context io;
+  auto [otx, orx] = rill::oneshot<int>();
+  auto [wtx, wrx] = rill::watch<int>(0);
+  std::optional<std::size_t> won;
+  rill::async_select(rill::recv(orx), rill::changed(wrx), rill::timeout(1ms),
+                     asio::bind_executor(io, [&](std::error_code, auto r) {
+                       if (r) won = r->index();
+                     }));
+  io.run();
+  CHECK(won == 2u);
+  REQUIRE(std::move(otx).send(4));
+  REQUIRE(wtx.send(4));
+  CHECK(orx.try_recv() == 4);
+  CHECK(wrx.has_changed());
+}
+
 TEST_CASE("select kinds stress: selects over a oneshot, a watch and a channel, each value once",
           "[select][stress][oneshot][watch]") {
   const int rounds = 1000 * static_cast<int>(rill_test::stress_scale);
