@@ -174,6 +174,8 @@ inline cell make_workload_cell(std::string_view id, std::string peer, std::funct
 // Registration, one function per peer (each in its own translation unit).
 void add_rill_cells(registry& r);
 void add_rill_task_cells(registry& r);
+/// oneshot and watch, beside their hand-built alternatives (cells_kinds.cpp).
+void add_kinds_cells(registry& r);
 void add_mutex_cells(registry& r);
 /// The peers in other languages (bench/external), those built in.
 void add_external_cells(registry& r);

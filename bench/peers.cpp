@@ -50,6 +50,7 @@ registry all_cells() {
   registry all;
   add_rill_cells(all);
   add_rill_task_cells(all);
+  add_kinds_cells(all);
 #ifdef RILL_BENCH_HAVE_ASIO_CHANNELS
   add_asio_cells(all);
 #endif

@@ -132,6 +132,16 @@ std::string markdown_tables(const report& rep) {
                          "ready co_awaits.",
                          unit("co_awaits")),
              "co_await");
+  approaches("oneshot",
+             fmt::format("**oneshot**: create a one-value channel, send one u64, receive it; on one thread, and as "
+                         "the reply to a request sent to a worker thread over a rill channel: {}.",
+                         unit("values or round trips")),
+             "value");
+  approaches("watch",
+             fmt::format("**watch**: one writer sets a u64 to 1..n, four reader threads follow it until they "
+                         "have seen n: {}.",
+                         unit("updates")),
+             "update");
   return out;
 }
 

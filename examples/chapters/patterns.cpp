@@ -3,7 +3,7 @@
 // Four shapes that come back in every program built on channels: a pool of
 // workers sharing one job queue, results gathered from many threads, events
 // that notify whoever listens, and state owned by one thread that others
-// change only by sending it messages.
+// change only by sending it messages, and follow through a watch.
 #include <rill/rill.hpp>
 
 #include "chapter.hpp"
@@ -208,13 +208,13 @@ struct add_stock {
 };
 struct query_stock {
   std::string item;
-  rill::sender<int> reply;  // the answer comes back on the asker's own channel
+  rill::oneshot_sender<int> reply;  // one answer, once: a oneshot of the asker's
 };
 using command = std::variant<add_stock, query_stock>;
 
 void apply(std::map<std::string, int>& inventory, command& c) {
   if (auto* add = std::get_if<add_stock>(&c)) inventory[add->item] += add->count;
-  if (auto* query = std::get_if<query_stock>(&c)) (void)query->reply.send(inventory[query->item]);
+  if (auto* query = std::get_if<query_stock>(&c)) (void)std::move(query->reply).send(inventory[query->item]);
 }
 
 /// Four clients add stock at once, then one asks for the total. Takes the
@@ -227,8 +227,8 @@ int run_clients(rill::sender<command> commands, int adds) {
         for (int i = 0; i < adds; ++i) (void)commands.send(add_stock{"apples", 1});
       });
   }
-  auto [reply_tx, reply_rx] = rill::sync_channel<int>(1);
-  (void)commands.send(query_stock{"apples", reply_tx});
+  auto [reply_tx, reply_rx] = rill::oneshot<int>();
+  (void)commands.send(query_stock{"apples", std::move(reply_tx)});
   return reply_rx.recv().value_or(-1);
 }
 
@@ -254,13 +254,43 @@ void state(page& p) {
     p.say("owner coroutine, client threads: {} apples", apples);
     p.check(apples == 4 * adds, "the owner can be a coroutine; threads talk to it the same way");
   }
+  {
+    // The owner publishes its state on a watch after every change; readers
+    // follow the latest value without asking, and skip what they missed.
+    auto [tx, rx] = rill::channel<command>();
+    auto [published, latest] = rill::watch<int>(0);
+    std::jthread owner([rx = std::move(rx), published = std::move(published)] {
+      std::map<std::string, int> inventory;
+      for (command& c : rx) {
+        apply(inventory, c);
+        published.send_if_modified([now = inventory["apples"]](int& apples) {
+          if (apples == now) return false;  // a query changes nothing: readers are not told
+          apples = now;
+          return true;
+        });
+      }
+    });  // the owner ends, and its watch sender goes: readers' changed() fails
+    int last = 0, changes = 0;
+    std::thread reader([latest = std::move(latest), &last, &changes]() mutable {
+      while (latest.changed()) {
+        last = *latest.borrow();  // a short read lock, no copy of the state
+        ++changes;
+      }
+    });
+    const int apples = run_clients(std::move(tx), adds);
+    owner.join();
+    reader.join();
+    p.say("watch reader: {} changes seen (of {}), last {} apples", changes, 4 * adds, last);
+    p.check(last == 4 * adds, "a watch reader sees the final state, whatever it skipped");
+    p.check(apples == 4 * adds, "the owner answers queries as before");
+  }
 }
 
 constexpr section sections[] = {
     {"workers", "Work distribution: a worker pool", workers},
     {"results", "Result collection", results},
     {"events", "Event notification", events},
-    {"state", "State sync: one owner, changed by messages", state},
+    {"state", "State sync: one owner, changed by messages, followed through a watch", state},
 };
 
 }  // namespace

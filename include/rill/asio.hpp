@@ -4,8 +4,10 @@
 // thread layer (<rill/channel.hpp>) with it.
 #pragma once
 
+#include <rill/async_oneshot.hpp>
 #include <rill/async_recv.hpp>
 #include <rill/async_select.hpp>
 #include <rill/async_send.hpp>
+#include <rill/async_watch.hpp>
 #include <rill/task.hpp>
 #include <rill/channel.hpp>

@@ -1,19 +1,23 @@
 // rill — creating channels, and the thread layer of rill: with this header
 // come the handles (sender, receiver: blocking, try, timed and stoppable
-// operations; permits, weak_sender), the error types, select and dynamic_select,
-// and the metrics of a channel. It needs only the standard
-// library and tl::expected; the asynchronous operations are the Asio layer,
-// <rill/asio.hpp>, and the fmt formatters are <rill/fmt.hpp>.
+// operations; permits, weak_sender), the error types, select and
+// dynamic_select, the metrics of a channel, and oneshot and watch (and their
+// select arms). It needs only the standard library and tl::expected; the
+// asynchronous operations are the Asio layer, <rill/asio.hpp>, and the fmt
+// formatters are <rill/fmt.hpp>.
 #pragma once
 
 #include <rill/detail/channel_access.hpp>
 #include <rill/detail/channel_core.hpp>
 #include <rill/dynamic_select.hpp>
 #include <rill/error.hpp>
+#include <rill/oneshot.hpp>
 #include <rill/permit.hpp>
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
+#include <rill/select_kinds.hpp>
 #include <rill/sender.hpp>
+#include <rill/watch.hpp>
 #include <rill/weak_sender.hpp>
 
 #include <cstddef>

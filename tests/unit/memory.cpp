@@ -179,3 +179,27 @@ TEST_CASE("memory: rill::task allocates nothing per child task or per channel op
   CHECK(many == few);
   CHECK(many <= 3);
 }
+
+TEST_CASE("memory: a oneshot is one allocation, its value included", "[memory][oneshot]") {
+  const int rounds = 1000;
+  const long before = total_allocations.load();
+  for (int i = 0; i < rounds; ++i) {
+    auto [tx, rx] = rill::oneshot<std::uint64_t>();
+    REQUIRE(std::move(tx).send(static_cast<std::uint64_t>(i)));
+    REQUIRE(rx.recv().value() == static_cast<std::uint64_t>(i));
+  }
+  CHECK(total_allocations.load() - before == rounds);
+}
+
+TEST_CASE("memory: a watch's changes, waits and borrows allocate nothing", "[memory][watch]") {
+  auto [tx, rx] = rill::watch<std::uint64_t>(0);
+  const long before = total_allocations.load();
+  for (std::uint64_t i = 1; i <= 1000; ++i) {
+    REQUIRE(tx.send(i));
+    REQUIRE(rx.changed());
+    REQUIRE(*rx.borrow() == i);
+    tx.send_modify([](std::uint64_t& v) { ++v; });
+    REQUIRE(*rx.borrow_and_update() == i + 1);
+  }
+  CHECK(total_allocations.load() - before == 0);
+}

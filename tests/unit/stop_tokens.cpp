@@ -218,3 +218,25 @@ TEST_CASE("stops racing with hand-offs: every message is received exactly once o
   for (int i = 0; i < messages; ++i) REQUIRE(received[static_cast<std::size_t>(i)] == i);
   CHECK(rx.try_recv() == rill_test::try_disconnected);
 }
+
+TEST_CASE("a oneshot receive and a watch's changed() end on a stop, taking and marking nothing", "[stop_token]") {
+  SECTION("oneshot") {
+    auto [tx, rx] = rill::oneshot<int>();
+    std::stop_source source;
+    std::jthread stopper([&source] { source.request_stop(); });
+    CHECK(rx.recv(source.get_token()) == rill::unexpected(rill::recv_timeout_error::stopped));
+    stopper.join();
+    REQUIRE(std::move(tx).send(3));
+    CHECK(rx.recv_timeout(std::chrono::hours(1), std::stop_token{}) == 3);
+  }
+  SECTION("watch") {
+    auto [tx, rx] = rill::watch<int>(0);
+    std::stop_source source;
+    std::jthread stopper([&source] { source.request_stop(); });
+    CHECK(rx.changed(source.get_token()) == rill::unexpected(rill::recv_timeout_error::stopped));
+    stopper.join();
+    REQUIRE(tx.send(1));
+    CHECK(rx.changed_timeout(std::chrono::hours(1), std::stop_token{}).has_value());
+    CHECK(*rx.borrow() == 1);
+  }
+}

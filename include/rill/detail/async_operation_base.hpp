@@ -62,7 +62,9 @@ inline constexpr bool resumes_spawned_coroutine<asio::detail::awaitable_handler<
 /// calls on Derived: the type-erased entry points are the claim token's
 /// completion (on_claimed) and the registry's two shutdown steps, function
 /// pointers rather than virtuals so that an operation carries no vtable.
-template <class Derived, class Handler, class Value>
+/// `Value` is what the handler gets after its error code: one type, or
+/// none for a handler of `void(std::error_code)` (a watch's changed()).
+template <class Derived, class Handler, class... Value>
 class async_operation_base : public claim_token, public pending_operation {
  protected:
   using executor_type = asio::associated_executor_t<Handler, asio::system_executor>;
@@ -190,12 +192,12 @@ class async_operation_base : public claim_token, public pending_operation {
   /// may start the next operation in the memory just released). Runs on
   /// the handler's executor, inside the function posted to it, which the
   /// executor counts as work until it returns: our own work can go first.
-  void complete(std::error_code ec, Value value) {
+  void complete(std::error_code ec, Value... value) {
     clear_cancellation_slot();
     Handler handler(std::move(*handler_));
     destroy();
     if (bool* completed = completed_in_resume()) *completed = true;  // what the handler throws is its own
-    std::move(handler)(ec, std::move(value));
+    std::move(handler)(ec, std::move(value)...);
   }
 
   /// Destroys the operation without invoking its handler: what becomes of

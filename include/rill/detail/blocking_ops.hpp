@@ -69,11 +69,20 @@ inline const std::stop_token* stop_pointer(const std::stop_token& stop) noexcept
   return stop.stop_possible() ? &stop : nullptr;
 }
 
+/// The message type `T` of a core: channel_core<T>, oneshot_core<T>.
+template <class Core>
+struct message_type_of;
+template <template <class> class Core, class T>
+struct message_type_of<Core<T>> {
+  using type = T;
+};
+
 /// Parks until `token` completes or `limit` gives up. Returns how the wait
 /// ended: given up only if the waiter was withdrawn untouched; a partner
-/// that won the race is awaited, and the wait counts as completed.
-template <class T>
-wait_end park(channel_core<T>& core, waiter<T>& w, thread_token& token, wait_limit limit) noexcept {
+/// that won the race is awaited, and the wait counts as completed. `Core`
+/// is any core that withdraws a queued waiter with `abort(w)`.
+template <class Core, class Waiter>
+wait_end park(Core& core, Waiter& w, thread_token& token, wait_limit limit) noexcept {
   const wait_end end = token.wait(limit);
   if (end == wait_end::completed || core.abort(w)) return end;
   token.wait_completed();
@@ -84,13 +93,14 @@ wait_end park(channel_core<T>& core, waiter<T>& w, thread_token& token, wait_lim
 /// partner completes it or `limit` gives up. A stop requested before the
 /// call returns `stopped` without an attempt, so that a loop of waits ends
 /// even on a channel that is always ready. A `retry` completion (a
-/// partner's move of T threw, nothing was transferred) starts over.
-template <class T, class Attempt>
-blocking_result attempt_then_park(channel_core<T>& core, wait_limit limit, Attempt&& attempt) {
+/// partner's move of T threw, nothing was transferred; or, on a core whose
+/// waiters are only told to look again, a change) starts over.
+template <class Core, class Attempt>
+blocking_result attempt_then_park(Core& core, wait_limit limit, Attempt&& attempt) {
   if (limit.stop_requested()) return blocking_result::stopped;
   for (;;) {
     thread_token token;
-    waiter<T> w;
+    waiter<typename message_type_of<Core>::type> w;
     w.token = &token;
     const op_result r = attempt(w);
     if (r == op_result::done) return blocking_result::done;
@@ -112,9 +122,11 @@ blocking_result blocking_send(channel_core<T>& core, T& value, wait_limit limit)
 
 /// Receives into `destination` (see receive_slot), parking while the
 /// channel is empty: the message moves once, from the buffer or the sender
-/// straight into it.
-template <class T, class Destination>
-blocking_result blocking_recv(channel_core<T>& core, Destination& destination, wait_limit limit) {
+/// straight into it. `Core` is a channel_core<T> or a core with the same
+/// `recv` (oneshot_core<T>).
+template <class Core, class Destination>
+blocking_result blocking_recv(Core& core, Destination& destination, wait_limit limit) {
+  using T = typename message_type_of<Core>::type;
   const auto slot = receive_slot<T>::into(destination);
   return attempt_then_park(core, limit, [&](waiter<T>& w) { return core.recv(slot, &w, slot); });
 }

@@ -18,14 +18,15 @@ struct channel_access;
 
 /// Owns one reference and one sender (receiver, weak sender) count of a
 /// core. Copying adds a producer (consumer); destroying the last one
-/// disconnects its side. Weak senders are only counted.
-template <class T, channel_side Side>
+/// disconnects its side. Weak senders are only counted. `Core` is a
+/// channel's, or any core counted the same way (a watch's).
+template <class T, channel_side Side, class Core = channel_core<T>>
 class core_handle {
  public:
   core_handle() noexcept = default;
 
   /// Adopts a count and a reference the caller already holds.
-  explicit core_handle(channel_core<T>* core) noexcept : core_(core) {}
+  explicit core_handle(Core* core) noexcept : core_(core) {}
 
   core_handle(const core_handle& other) noexcept : core_(other.core_) {
     if (core_ == nullptr) return;
@@ -48,7 +49,7 @@ class core_handle {
   ~core_handle() { reset(); }
 
   void reset() noexcept {
-    channel_core<T>* core = std::exchange(core_, nullptr);
+    Core* core = std::exchange(core_, nullptr);
     if (core == nullptr) return;
     if constexpr (Side == channel_side::send)
       core->remove_sender();
@@ -60,11 +61,11 @@ class core_handle {
   }
 
   bool valid() const noexcept { return core_ != nullptr; }
-  channel_core<T>* get() const noexcept { return core_; }
+  Core* get() const noexcept { return core_; }
 
   /// The core, or a clear error for a default-constructed or moved-from
   /// handle instead of a null dereference.
-  channel_core<T>& checked() const {
+  Core& checked() const {
     if (core_ == nullptr)
       throw std::logic_error(Side == channel_side::send ? "rill: operation on an empty sender (default-constructed or moved-from)"
                              : Side == channel_side::receive
@@ -74,7 +75,7 @@ class core_handle {
   }
 
  private:
-  channel_core<T>* core_ = nullptr;
+  Core* core_ = nullptr;
 };
 
 /// What a message type must be for a channel to carry it.

@@ -10,10 +10,12 @@ namespace rill::detail {
 
 /// A counted reference to a core, for initiation objects (a deferred
 /// operation may be launched after every handle is gone) and operations.
-template <class T>
+/// `Core` is a channel's, or any core counted the same way (a oneshot's, a
+/// watch's).
+template <class T, class Core = channel_core<T>>
 class core_ref {
  public:
-  explicit core_ref(channel_core<T>& core) noexcept : core_(&core) { core_->retain(); }
+  explicit core_ref(Core& core) noexcept : core_(&core) { core_->retain(); }
   core_ref(const core_ref& other) noexcept : core_(other.core_) { core_->retain(); }
   /// Moves keep the count as it is: an initiation object is moved around
   /// several times on its way into an operation.
@@ -22,11 +24,11 @@ class core_ref {
   ~core_ref() {
     if (core_ != nullptr) core_->release();
   }
-  channel_core<T>& operator*() const noexcept { return *core_; }
-  channel_core<T>* operator->() const noexcept { return core_; }
+  Core& operator*() const noexcept { return *core_; }
+  Core* operator->() const noexcept { return core_; }
 
  private:
-  channel_core<T>* core_;
+  Core* core_;
 };
 
 }  // namespace rill::detail

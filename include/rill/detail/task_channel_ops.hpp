@@ -189,15 +189,16 @@ class task_send_awaiter final : public task_channel_awaiter<task_send_awaiter<T,
 
 /// `co_await rx.async_recv(use_task)`: the message, or throws
 /// std::system_error; with as_tuple(use_task),
-/// `tuple<error_code, async_recv_value<T>>`.
-template <class T, bool Tuple>
-class task_recv_awaiter final : public task_channel_awaiter<task_recv_awaiter<T, Tuple>> {
+/// `tuple<error_code, async_recv_value<T>>`. `Core` is a channel's, or a
+/// core with the same `recv` and `abort` (a oneshot's).
+template <class T, bool Tuple, class Core = channel_core<T>>
+class task_recv_awaiter final : public task_channel_awaiter<task_recv_awaiter<T, Tuple, Core>> {
   using base = task_channel_awaiter<task_recv_awaiter>;
   friend base;
   using value_type = std::conditional_t<std::is_default_constructible_v<T>, T, std::optional<T>>;
 
  public:
-  explicit task_recv_awaiter(channel_core<T>& core) : core_(&core) {}
+  explicit task_recv_awaiter(Core& core) : core_(&core) {}
 
   auto await_resume() {
     const op_result r = this->outcome();
@@ -216,9 +217,9 @@ class task_recv_awaiter final : public task_channel_awaiter<task_recv_awaiter<T,
     return core_->recv(slot, w, slot);
   }
   waiter<T>& wait_node() noexcept { return waiter_; }
-  channel_core<T>& core() noexcept { return *core_; }
+  Core& core() noexcept { return *core_; }
 
-  channel_core<T>* core_;  ///< kept alive by the handle, see the top of this header
+  Core* core_;  ///< kept alive by the handle, see the top of this header
   std::optional<T> message_;
   detail::waiter<T> waiter_;
 };

@@ -1,0 +1,162 @@
+// rill — a oneshot's receive and a watch's changed() as arms of select,
+// try_select and async_select, beside channel arms and timeouts:
+//
+//   auto r = rill::select(rill::recv(reply), rill::changed(config), rill::timeout(1s));
+//   // 0: expected<Reply, recv_error>, 1: expected<void, recv_error>, 2: timed_out
+//
+// Exactly one arm completes, as ever: a oneshot arm that lost has taken
+// nothing, a watch arm that lost has marked nothing seen. Both arms wait as
+// the cores' other waiters do, told to look again (wait_list.hpp): a select
+// whose oneshot or watch arm was told polls all its arms anew, under all
+// their locks, and the first ready one wins.
+#pragma once
+
+#include <rill/detail/futex_mutex.hpp>
+#include <rill/detail/oneshot_core.hpp>
+#include <rill/detail/select_engine.hpp>
+#include <rill/detail/watch_core.hpp>
+#include <rill/detail/waiter.hpp>
+#include <rill/error.hpp>
+#include <rill/oneshot.hpp>
+#include <rill/select.hpp>
+#include <rill/watch.hpp>
+
+#include <cstdint>
+
+namespace rill {
+
+namespace detail {
+
+/// What the arms on a oneshot and on a watch share: the core, whose lock
+/// the select takes, the switch and the waiter. `Core` is oneshot_core<T>
+/// or watch_core<T>.
+template <class Core>
+class notified_arm : public select_arm {
+ public:
+  /// Switches the arm on or off between selects.
+  void set_enabled(bool on) noexcept { enabled_ = on; }
+
+ protected:
+  notified_arm(Core& core, bool enabled) noexcept : core_(&core), enabled_(enabled) {}
+
+  futex_mutex* mutex() const noexcept override { return enabled_ ? &core_->mutex() : nullptr; }
+
+  void enqueue_locked(claim_token& token, std::uint32_t index, completion_list&, bool) noexcept override {
+    waiter_ = waiter_base{};
+    waiter_.token = &token;
+    waiter_.arm = index;
+    core_->enqueue_locked(waiter_);
+  }
+
+  /// Claimed, it has only been told to look again, as a notify-only receive.
+  bool sends() const noexcept override { return false; }
+
+  /// Nothing to hand on: a oneshot has one receiver, and every waiter of a
+  /// watch is told of every change.
+  void pass_on() override {}
+
+  void dequeue() noexcept override { core_->withdraw(waiter_); }
+
+  /// Told to look again (retry), never handed anything: the select polls
+  /// anew, and takes under the locks.
+  bool finish_claimed() override { return false; }
+
+  Core* core_;
+  bool enabled_;
+  waiter_base waiter_;
+};
+
+}  // namespace detail
+
+/// A receive arm on a oneshot: wins with the value, or with recv_error once
+/// the sender went without sending. The receiver must outlive the select.
+/// The value moves once, from the oneshot straight into the select's
+/// result, as with a channel's receive arm.
+template <class T>
+class oneshot_recv_arm final : public detail::notified_arm<detail::oneshot_core<T>> {
+  using base = detail::notified_arm<detail::oneshot_core<T>>;
+
+ public:
+  using result_type = expected<T, recv_error>;
+
+  oneshot_recv_arm(oneshot_receiver<T>& rx, bool enabled) : base(rx.core(), enabled) {}
+  // Movable while not queued, so that an asynchronous select can own its arms.
+  oneshot_recv_arm(oneshot_recv_arm&&) = default;
+  oneshot_recv_arm& operator=(oneshot_recv_arm&&) = delete;
+
+  /// Where the value goes when this arm wins; set by the select.
+  void set_destination(detail::receive_slot<T> destination) noexcept { destination_ = destination; }
+
+  /// After this arm won: true if with recv_error (nothing in the destination).
+  bool won_disconnected() const noexcept { return disconnected_; }
+
+  /// What a select's result holds before any arm won; never returned.
+  static result_type placeholder() noexcept { return result_type(tl::unexpect, recv_error{}); }
+
+ private:
+  bool poll_locked(detail::completion_list&) override {
+    const detail::op_result r = this->core_->try_recv_locked(destination_);
+    disconnected_ = r == detail::op_result::disconnected;
+    return r != detail::op_result::would_block;
+  }
+
+  detail::receive_slot<T> destination_;
+  bool disconnected_ = false;
+};
+
+/// A changed() arm on a watch: wins once a version the receiver has not
+/// seen is there, marking it seen, or with recv_error once every sender is
+/// gone and the latest version was seen. The receiver must outlive the
+/// select.
+template <class T>
+class watch_changed_arm final : public detail::notified_arm<detail::watch_core<T>> {
+  using base = detail::notified_arm<detail::watch_core<T>>;
+
+ public:
+  using result_type = expected<void, recv_error>;
+
+  watch_changed_arm(watch_receiver<T>& rx, bool enabled) : base(rx.core(), enabled), seen_(&rx.seen_) {}
+  watch_changed_arm(watch_changed_arm&&) = default;
+  watch_changed_arm& operator=(watch_changed_arm&&) = delete;
+
+  result_type take_result() const {
+    if (disconnected_) return unexpected(recv_error{});
+    return {};
+  }
+
+  /// What a select's result holds before any arm won; never returned.
+  static result_type placeholder() noexcept { return result_type(); }
+
+ private:
+  bool poll_locked(detail::completion_list&) override {
+    const detail::op_result r = this->core_->changed_locked(*seen_, true);
+    disconnected_ = r == detail::op_result::disconnected;
+    return r != detail::op_result::would_block;
+  }
+
+  std::uint64_t* seen_;  ///< the receiver's
+  bool disconnected_ = false;
+};
+
+namespace detail {
+
+/// A oneshot arm receives as a channel's receive arm does: into the
+/// select's result, in place.
+template <class T>
+inline constexpr bool is_recv_arm<oneshot_recv_arm<T>> = true;
+
+}  // namespace detail
+
+/// Receive the oneshot's value; a disabled arm never wins.
+template <class T>
+oneshot_recv_arm<T> recv(oneshot_receiver<T>& rx, bool enabled = true) {
+  return oneshot_recv_arm<T>(rx, enabled);
+}
+
+/// Wait for a change of the watch; a disabled arm never wins.
+template <class T>
+watch_changed_arm<T> changed(watch_receiver<T>& rx, bool enabled = true) {
+  return watch_changed_arm<T>(rx, enabled);
+}
+
+}  // namespace rill
