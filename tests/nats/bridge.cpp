@@ -110,3 +110,31 @@ TEST_CASE("a delivery dropped unsettled is given back at once, and delivered aga
   CHECK(again->info().num_delivered == 2u);
   CHECK(again->ack());
 }
+
+TEST_CASE("fan_out: each durable group gets every message", "[nats]") {
+  rill_test::nats_server server;
+  auto conn = rill_test::connect(server);
+  auto q = rill_test::work_queue("fan_out");
+  q.kind = rill::nats::queue_kind::fan_out;
+  auto group_b = q;
+  group_b.durable = "group_b";
+  auto out = rill::nats::remote_sender<std::string>(conn, q);
+  REQUIRE(out);
+  auto a = rill::nats::remote_receiver<std::string>(conn, q);
+  REQUIRE(a);
+  auto b = rill::nats::remote_receiver<std::string>(conn, group_b);
+  REQUIRE(b);
+  auto& [tx, pub] = *out;
+  constexpr int count = 500;
+  for (int i = 0; i < count; ++i) REQUIRE(tx.send(std::to_string(i)));
+  for (auto* rx : {&a->first, &b->first}) {
+    for (int i = 0; i < count; ++i) {
+      auto d = rx->recv_timeout(10s);
+      REQUIRE(d);
+      CHECK(d->value() == std::to_string(i));
+      CHECK(d->ack());
+    }
+  }
+  CHECK(a->first.recv_timeout(100ms).error() == rill::recv_timeout_error::timeout);
+  CHECK(b->first.recv_timeout(100ms).error() == rill::recv_timeout_error::timeout);
+}

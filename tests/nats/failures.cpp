@@ -151,6 +151,151 @@ TEST_CASE("a full stream blocks senders: send_timeout times out with the value, 
                         << " more; received " << received.size() << ", none lost");
 }
 
+// Failure test 3.
+TEST_CASE("a slow consumer: the pump fetches only what prefetch has room for, the server hands out no more than "
+          "max_ack_pending, and nothing is lost",
+          "[nats][failure]") {
+  rill_test::nats_server server;
+  auto conn = rill_test::connect(server);
+  auto q = rill_test::work_queue("slow");
+  q.max_ack_pending = 20;
+  constexpr std::size_t prefetch = 8;
+  constexpr int count = 300;
+  auto out = rill::nats::remote_sender<std::string>(conn, q);
+  REQUIRE(out);
+  auto& [tx, pub] = *out;
+  auto in = rill::nats::remote_receiver<std::string>(conn, q, {.prefetch = prefetch});
+  REQUIRE(in);
+  auto& [rx, sub] = *in;
+  for (int i = 0; i < count; ++i) REQUIRE(tx.send(std::to_string(i)));
+  REQUIRE(pub.flush());
+
+  const auto server_view = [&] { return rill_test::consumer_info(conn, q.stream, q.durable); };
+  // Nobody receives: the local channel fills to prefetch, and the server has
+  // handed out exactly that many.
+  REQUIRE(rill_test::wait_until([&] {
+    const auto info = server_view();
+    return rx.size() == prefetch && info && info->ack_pending == static_cast<std::int64_t>(prefetch);
+  }));
+  CHECK(server_view()->pending == count - prefetch);
+
+  // A worker holds deliveries unacked: the pump refills the channel until
+  // the server stops at max_ack_pending (20 = 12 held + 8 buffered).
+  std::vector<rill::nats::delivery<std::string>> held;
+  for (int i = 0; i < 12; ++i) {
+    auto d = rx.recv_timeout(10s);
+    REQUIRE(d);
+    held.push_back(std::move(*d));
+  }
+  REQUIRE(rill_test::wait_until([&] {
+    const auto info = server_view();
+    return rx.size() == prefetch && info && info->ack_pending == q.max_ack_pending;
+  }));
+  held.push_back(std::move(rx.recv_timeout(10s).value()));
+  // Room for one more locally, but the server hands out nothing beyond max_ack_pending.
+  CHECK(server_view()->ack_pending == q.max_ack_pending);
+  CHECK(rx.size() == prefetch - 1);
+
+  // Ack everything, slowly enough that the channel is refilled every time.
+  std::set<std::string> received;
+  std::size_t largest_local = 0;
+  std::int64_t largest_ack_pending = 0;
+  for (auto& d : held) {
+    received.insert(d.value());
+    CHECK(d.ack());
+  }
+  while (static_cast<int>(received.size()) < count) {
+    largest_local = std::max(largest_local, rx.size());
+    if (received.size() % 50 == 0) {
+      if (const auto info = server_view()) largest_ack_pending = std::max(largest_ack_pending, info->ack_pending);
+    }
+    auto d = rx.recv_timeout(10s);
+    REQUIRE(d);
+    CHECK(received.insert(d->value()).second);
+    CHECK(d->ack());
+  }
+  CHECK(largest_local <= prefetch);
+  CHECK(largest_ack_pending <= q.max_ack_pending);
+  CHECK(rx.recv_timeout(200ms).error() == rill::recv_timeout_error::timeout);
+  WARN("slow consumer: sent " << count << ", received " << received.size() << ", largest local size " << largest_local
+                              << " (prefetch " << prefetch << "), largest ack pending seen " << largest_ack_pending
+                              << " (max_ack_pending " << q.max_ack_pending << ")");
+}
+
+TEST_CASE("in_progress keeps a long job from being redelivered, and without it the job comes back after ack_wait",
+          "[nats][failure]") {
+  rill_test::nats_server server;
+  auto conn = rill_test::connect(server);
+  auto q = rill_test::work_queue("in_progress");
+  q.ack_wait = 2s;
+  auto out = rill::nats::remote_sender<std::string>(conn, q);
+  REQUIRE(out);
+  auto& [tx, pub] = *out;
+  auto in = rill::nats::remote_receiver<std::string>(conn, q, {.prefetch = 1});
+  REQUIRE(in);
+  auto& [rx, sub] = *in;
+  const auto redelivered = [&] {
+    const auto info = rill_test::consumer_info(conn, q.stream, q.durable);
+    return info ? info->redelivered : -1;
+  };
+
+  REQUIRE(tx.send("long job"));
+  auto job = rx.recv_timeout(10s);
+  REQUIRE(job);
+  // The job runs for more than twice ack_wait, saying so every 250 ms.
+  const auto until = std::chrono::steady_clock::now() + 2 * q.ack_wait + 500ms;
+  while (std::chrono::steady_clock::now() < until) {
+    REQUIRE(job->in_progress());
+    std::this_thread::sleep_for(250ms);
+  }
+  CHECK(redelivered() == 0);
+  CHECK(sub.duplicates_dropped() == 0u);
+  CHECK(job->ack());
+
+  // The control: a job held silently past ack_wait is redelivered.
+  REQUIRE(tx.send("silent job"));
+  auto silent = rx.recv_timeout(10s);
+  REQUIRE(silent);
+  CHECK(rill_test::wait_until([&] { return redelivered() == 1; }));
+  // dedup drops the redelivery while the first delivery is held.
+  CHECK(rill_test::wait_until([&] { return sub.duplicates_dropped() >= 1u; }));
+  CHECK(silent->ack());
+}
+
+// Failure test 6, connection lost for good.
+TEST_CASE("a connection closed for good closes both local channels, hands back every unstored value and says why",
+          "[nats][failure]") {
+  rill_test::nats_server server;
+  // No reconnect attempts: the first disconnection closes the connection.
+  auto conn = rill::nats::connection::connect({.url = server.url(), .max_reconnect = 0});
+  REQUIRE(conn);
+  const auto q = rill_test::work_queue("lost");
+  auto out = rill::nats::remote_sender<std::string>(*conn, q, {.window = 8});
+  REQUIRE(out);
+  auto& [tx, pub] = *out;
+  auto in = rill::nats::remote_receiver<std::string>(*conn, q, {.prefetch = 4});
+  REQUIRE(in);
+  auto& [rx, sub] = *in;
+  REQUIRE(tx.send("stored"));
+  REQUIRE(pub.flush());
+  auto held = rx.recv_timeout(10s);
+  REQUIRE(held);
+
+  server.kill9();
+  REQUIRE(rill_test::wait_until([&] { return conn->is_closed(); }));
+  // The pumps see it and close the local channels.
+  REQUIRE(rill_test::wait_until([&] { return tx.is_closed(); }));
+  auto refused = tx.send("after");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().value == "after");
+  CHECK(rx.recv_timeout(10s).error() == rill::recv_timeout_error::disconnected);
+  CHECK(pub.error() == rill::nats::errc::connection_closed);
+  CHECK(sub.error() == rill::nats::errc::connection_closed);
+  CHECK(pub.flush().error() == rill::nats::errc::connection_closed);
+  CHECK(held->ack().error() == rill::nats::make_error_code(NATS_CONNECTION_CLOSED));
+  CHECK(pub.failures().try_recv().error() == rill::try_recv_error::empty);  // "stored" was stored
+}
+
 namespace {
 
 // Failure test 1: a producer thread sends `count` values while the test's

@@ -13,9 +13,10 @@
 // appearance is the readiness signal (no fixed sleep, no port probing).
 // restart() passes the port it had, so clients reconnect to the same URL.
 //
-// The child asks the kernel (PR_SET_PDEATHSIG) to SIGKILL it when the thread
-// that forked it dies, so a test binary killed by a timeout leaves no server
-// behind. That signal follows the forking *thread*: create the fixture on the
+// The server is started by spawn() (process.hpp), which asks the kernel
+// (PR_SET_PDEATHSIG) to SIGKILL it when the thread that forked it dies, so a
+// test binary killed by a timeout leaves no server behind. That signal
+// follows the forking *thread*: create the fixture, and restart() it, on the
 // test's own thread, as Catch2 runs it.
 //
 // The server's log is printed to stderr when the fixture is destroyed during
@@ -26,6 +27,8 @@
 // before fork(): between fork() and exec() in a threaded process only
 // async-signal-safe calls are allowed, and a PATH search is not one.
 #pragma once
+
+#include "nats/process.hpp"
 
 #include <chrono>
 #include <cerrno>
@@ -44,7 +47,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -132,32 +134,17 @@ class nats_server {
     const std::string ports = (dir_ / "ports").string();
     const std::string log = (dir_ / "log").string();
     const std::string port = port_ > 0 ? std::to_string(port_) : "-1";
-    std::vector<std::string> args = {RILL_TEST_NATS_SERVER, "-a", "127.0.0.1", "-p", port, "-js",
-                                     "-sd", store, "--ports_file_dir", ports, "-l", log};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
     const int dev_null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (dev_null < 0) throw std::runtime_error("nats_server: cannot open /dev/null");
-    const pid_t parent = ::getpid();
-    const pid_t child = ::fork();
-    if (child < 0) {
+    try {
+      pid_ = spawn({RILL_TEST_NATS_SERVER, "-a", "127.0.0.1", "-p", port, "-js", "-sd", store, "--ports_file_dir", ports,
+                    "-l", log},
+                   dev_null, dev_null, dev_null);
+    } catch (...) {
       ::close(dev_null);
-      throw std::runtime_error("nats_server: fork failed");
-    }
-    if (child == 0) {
-      // Async-signal-safe calls only from here to exec.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
-      ::dup2(dev_null, STDIN_FILENO);
-      ::dup2(dev_null, STDOUT_FILENO);
-      ::dup2(dev_null, STDERR_FILENO);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
+      throw;
     }
     ::close(dev_null);
-    pid_ = child;
     wait_ready();
   }
 

@@ -23,7 +23,9 @@
 #include <nats/nats.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -56,7 +58,7 @@ class dedup_table {
   /// Called for each arrival: a fresh one is marked held.
   verdict arrive(std::string_view producer, std::uint64_t seq) {
     std::lock_guard lock(mutex_);
-    auto& p = producers_[std::string(producer)];
+    auto& p = of(producer);
     if (seq <= p.floor) return verdict::duplicate_of_done;
     const auto [it, inserted] = p.above.try_emplace(seq, state::held);
     if (inserted) return verdict::fresh;
@@ -66,7 +68,7 @@ class dedup_table {
   /// Acked or termed: repeats are dropped from now on.
   void done(std::string_view producer, std::uint64_t seq) {
     std::lock_guard lock(mutex_);
-    auto& p = producers_[std::string(producer)];
+    auto& p = of(producer);
     p.above[seq] = state::done;
     for (auto it = p.above.find(p.floor + 1); it != p.above.end() && it->second == state::done;
          it = p.above.find(p.floor + 1)) {
@@ -78,17 +80,29 @@ class dedup_table {
   /// Naked: the next delivery of it is fresh again.
   void given_back(std::string_view producer, std::uint64_t seq) {
     std::lock_guard lock(mutex_);
-    if (auto p = producers_.find(std::string(producer)); p != producers_.end()) p->second.above.erase(seq);
+    if (auto p = producers_.find(producer); p != producers_.end()) p->second.above.erase(seq);
   }
 
  private:
+  // Looked up by string_view: no string is built for a producer already known.
+  struct producer_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+
   enum class state { held, done };
   struct producer_state {
     std::uint64_t floor = 0;
     std::unordered_map<std::uint64_t, state> above;
   };
+  producer_state& of(std::string_view producer) {
+    auto it = producers_.find(producer);
+    if (it == producers_.end()) it = producers_.try_emplace(std::string(producer)).first;
+    return it->second;
+  }
+
   std::mutex mutex_;
-  std::unordered_map<std::string, producer_state> producers_;
+  std::unordered_map<std::string, producer_state, producer_hash, std::equal_to<>> producers_;  // guarded by mutex_
 };
 
 // What a delivery keeps alive: the subscription its message came from (and,

@@ -57,9 +57,11 @@ inline std::optional<std::pair<std::string_view, std::uint64_t>> parse_message_i
 /// back at 1 would have its new messages dropped as repeats.
 inline std::string random_producer() {
   std::random_device entropy;
-  const std::uint64_t bits = (static_cast<std::uint64_t>(entropy()) << 32) ^ entropy();
-  char text[17];
-  const auto [end, ec] = std::to_chars(text, text + 16, bits, 16);
+  // 60 bits: at most 15 hex digits, which std::string keeps without
+  // allocating, and every delivery carries a copy.
+  const std::uint64_t bits = ((static_cast<std::uint64_t>(entropy()) << 32) ^ entropy()) >> 4;
+  char text[16];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, bits, 16);
   return std::string(text, end);
 }
 

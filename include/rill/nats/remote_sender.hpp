@@ -332,7 +332,7 @@ class outbound_pump {
     const std::uint64_t seq = next_seq_;
     format_message_id(id_, options_.producer, seq);
     if (s == NATS_OK) s = natsMsgHeader_Set(msg, message_id_header, id_.c_str());
-    if (s == NATS_OK) s = natsMsgHeader_Set(msg, content_type_header, std::string(Codec::content_type).c_str());
+    if (s == NATS_OK) s = natsMsgHeader_Set(msg, content_type_header, content_type_.c_str());
     if (s != NATS_OK) {
       natsMsg_Destroy(msg);
       (void)failures_tx_.send(publish_failure<T>{std::move(value), make_error_code(s)});
@@ -458,6 +458,7 @@ class outbound_pump {
   std::vector<pending_flush> flushes_;
   std::vector<std::byte> buffer_;
   std::string id_;
+  const std::string content_type_{Codec::content_type};  // NUL-terminated, for nats.c
 
   mutable std::mutex error_mutex_;
   std::error_code error_;  // guarded by error_mutex_
