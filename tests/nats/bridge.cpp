@@ -46,7 +46,7 @@ TEST_CASE("values sent on a remote sender reach a remote receiver in order, with
 
   constexpr int count = 200;
   for (int i = 0; i < count; ++i) REQUIRE(tx.send(std::to_string(i)));
-  REQUIRE(pub.flush());
+  REQUIRE(pub.flush(30s));
   for (int i = 0; i < count; ++i) {
     auto d = rx.recv_timeout(10s);
     REQUIRE(d);

@@ -45,7 +45,7 @@ TEST_CASE("bad payloads are termed and reported, a failing encoder hands the val
   REQUIRE(rill_test::publish_raw(conn, q.subject, "{\"id\":2,\"name\":\"x\"}", "text/plain") == NATS_OK);
   REQUIRE(tx.send(job{3, "\xff not UTF-8"}));
   REQUIRE(tx.send(job{4, "good"}));
-  REQUIRE(pub.flush());
+  REQUIRE(pub.flush(30s));
 
   auto good = rx.recv_timeout(10s);
   REQUIRE(good);
@@ -125,6 +125,7 @@ TEST_CASE("a full stream blocks senders: send_timeout times out with the value, 
   REQUIRE_FALSE(full);
   CHECK(full.error().kind() == rill::errc::full);
   CHECK(full.error().value == "extra");
+  CHECK(pub.flush(200ms).error() == rill::errc::timeout);  // nothing drains the stream yet
 
   // Drain, and the same sender works again.
   auto in = rill::nats::remote_receiver<std::string>(conn, q, {.prefetch = 4});
@@ -145,7 +146,7 @@ TEST_CASE("a full stream blocks senders: send_timeout times out with the value, 
   CHECK(static_cast<int>(received.size()) == accepted + more);
   CHECK(received.count(std::to_string(accepted - 1)) == 1);
   CHECK(received.count("more" + std::to_string(more - 1)) == 1);
-  REQUIRE(pub.flush());
+  REQUIRE(pub.flush(30s));
   CHECK(pub.failures().try_recv().error() == rill::try_recv_error::empty);
   WARN("backpressure: " << accepted << " accepted before send_timeout timed out, then " << more
                         << " more; received " << received.size() << ", none lost");
@@ -168,7 +169,7 @@ TEST_CASE("a slow consumer: the pump fetches only what prefetch has room for, th
   REQUIRE(in);
   auto& [rx, sub] = *in;
   for (int i = 0; i < count; ++i) REQUIRE(tx.send(std::to_string(i)));
-  REQUIRE(pub.flush());
+  REQUIRE(pub.flush(30s));
 
   const auto server_view = [&] { return rill_test::consumer_info(conn, q.stream, q.durable); };
   // Nobody receives: the local channel fills to prefetch, and the server has
@@ -263,7 +264,7 @@ TEST_CASE("in_progress keeps a long job from being redelivered, and without it t
 }
 
 // Failure test 6, connection lost for good.
-TEST_CASE("a connection closed for good closes both local channels, hands back every unstored value and says why",
+TEST_CASE("a connection closed for good closes both local channels, refuses sends with the value back and says why",
           "[nats][failure]") {
   rill_test::nats_server server;
   // No reconnect attempts: the first disconnection closes the connection.
@@ -277,7 +278,7 @@ TEST_CASE("a connection closed for good closes both local channels, hands back e
   REQUIRE(in);
   auto& [rx, sub] = *in;
   REQUIRE(tx.send("stored"));
-  REQUIRE(pub.flush());
+  REQUIRE(pub.flush(30s));
   auto held = rx.recv_timeout(10s);
   REQUIRE(held);
 
@@ -291,7 +292,7 @@ TEST_CASE("a connection closed for good closes both local channels, hands back e
   CHECK(rx.recv_timeout(10s).error() == rill::recv_timeout_error::disconnected);
   CHECK(pub.error() == rill::nats::errc::connection_closed);
   CHECK(sub.error() == rill::nats::errc::connection_closed);
-  CHECK(pub.flush().error() == rill::nats::errc::connection_closed);
+  CHECK(pub.flush(30s).error() == rill::nats::errc::connection_closed);
   CHECK(held->ack().error() == rill::nats::make_error_code(NATS_CONNECTION_CLOSED));
   CHECK(pub.failures().try_recv().error() == rill::try_recv_error::empty);  // "stored" was stored
 }
@@ -321,7 +322,7 @@ void server_restart_mid_stream(bool dedup, void (rill_test::nats_server::*crash)
   // Relaxed: counters read for the decision to crash and for the report.
   std::thread producer([&] {
     for (int i = 0; i < count; ++i) {
-      if (!tx.send(std::to_string(i))) send_failures.fetch_add(1, std::memory_order_relaxed);
+      if (!tx.send_timeout(std::to_string(i), 60s)) send_failures.fetch_add(1, std::memory_order_relaxed);
       sent.fetch_add(1, std::memory_order_relaxed);
     }
   });
@@ -345,7 +346,7 @@ void server_restart_mid_stream(bool dedup, void (rill_test::nats_server::*crash)
     (void)d->ack();
   }
   producer.join();
-  REQUIRE(pub.flush());
+  REQUIRE(pub.flush(30s));
   CHECK(sent_at_crash >= count / 4);
   CHECK(sent_at_crash < count);  // mid-stream: the producer was not done
   CHECK(send_failures.load() == 0);

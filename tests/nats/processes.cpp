@@ -23,7 +23,7 @@ TEST_CASE("a worker process killed while it holds deliveries: another gets them 
   auto& [tx, pub] = *out;
   constexpr int count = 5;
   for (int i = 0; i < count; ++i) REQUIRE(tx.send(std::to_string(i)));
-  REQUIRE(pub.flush());
+  REQUIRE(pub.flush(30s));
 
   rill_test::nats_peer worker({"hold", server.url(), q.stream, std::to_string(q.ack_wait.count()), std::to_string(count)});
   std::set<std::string> held;

@@ -16,6 +16,7 @@
 
 #include <nats/nats.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -67,9 +68,10 @@ class connection_state {
   natsConnection* native() const noexcept { return nc_; }
   std::chrono::milliseconds request_timeout() const noexcept { return request_timeout_; }
 
-  bool closed() const {
-    std::lock_guard lock(mutex_);
-    return closed_;
+  bool closed() const noexcept {
+    // Acquire: pairs with the release store in closed_callback; the pumps
+    // ask on every turn, so this is a load rather than the mutex.
+    return closed_flag_.load(std::memory_order_acquire);
   }
 
   /// Registers `on_closed`, called once (on a nats.c thread, or here at once
@@ -129,6 +131,7 @@ class connection_state {
     {
       std::lock_guard lock(self->mutex_);
       self->closed_ = true;
+      self->closed_flag_.store(true, std::memory_order_release);
       listeners.swap(self->listeners_);
     }
     for (auto& [id, f] : listeners) f();
@@ -143,7 +146,8 @@ class connection_state {
   std::chrono::milliseconds request_timeout_{};
   mutable std::mutex mutex_;
   std::condition_variable closed_cv_;
-  bool closed_ = false;
+  bool closed_ = false;  // guarded by mutex_, with the listeners
+  std::atomic<bool> closed_flag_{false};  // closed_, for readers without the lock
   bool closed_callback_done_ = false;
   std::uint64_t last_listener_ = 0;
   std::vector<std::pair<std::uint64_t, std::function<void()>>> listeners_;

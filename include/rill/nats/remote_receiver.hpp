@@ -149,8 +149,10 @@ class inbound_pump final : public delivery_source {
       }
       if (output_.is_closed() || output_.receiver_count() == 0) break;  // every local receiver is gone
       const std::size_t room = capacity - std::min(capacity, output_.size());
-      if (room == 0) {
-        // rill offers no wait-for-room operation: poll while workers are busy.
+      // Fetch in batches of at least half the prefetch (a fetch is a round
+      // trip to the server). rill offers no wait-for-room operation: poll
+      // while workers are busy.
+      if (room < std::max<std::size_t>(1, capacity / 2)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
         continue;
       }

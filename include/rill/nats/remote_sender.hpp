@@ -50,6 +50,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -213,11 +214,18 @@ class outbound_pump {
     return {};
   }
 
-  expected<void, std::error_code> flush() {
+  expected<void, std::error_code> flush(std::optional<std::chrono::milliseconds> timeout) {
     auto [reply_tx, reply_rx] = rill::sync_channel<std::error_code>(1);
     if (!sink_->control_tx.send(publish_sink::control_message{publish_sink::control::flush, std::move(reply_tx)})) {
       // The pump has stopped: after publishing everything, or for error().
       if (const auto e = error()) return unexpected(e);
+      return {};
+    }
+    if (timeout) {
+      auto reply = reply_rx.recv_timeout(*timeout);
+      if (!reply && reply.error() == rill::recv_timeout_error::timeout) return unexpected(make_error_code(rill::errc::timeout));
+      if (!reply) return unexpected(error_or(make_error_code(rill::errc::disconnected)));
+      if (*reply) return unexpected(*reply);
       return {};
     }
     auto reply = reply_rx.recv();
@@ -246,6 +254,7 @@ class outbound_pump {
     natsMsg* msg = nullptr;  // ours while awaiting a retry; nats.c's while in flight
     std::uint64_t seq = 0;
     slot_state state = slot_state::free;
+    std::chrono::steady_clock::time_point published_at{};
   };
 
   // A flush waits for the values in the local channel when it arrived:
@@ -278,15 +287,18 @@ class outbound_pump {
         fail_everything();
         return;
       }
-      if (retry_at_ && std::chrono::steady_clock::now() >= *retry_at_) resend();
+      const auto now = std::chrono::steady_clock::now();
+      if (const auto overdue = overdue_at(); overdue && now >= *overdue) reclaim_overdue();
+      if (retry_at_ && now >= *retry_at_) resend();
       answer_flushes();
       if (!input_open && oldest_ == next_seq_) break;
 
       const bool room = input_open && next_seq_ - oldest_ < slots_.size();
+      if (room && take_ready()) continue;
       auto input = rill::recv(input_, room);
       auto control = rill::recv(control_rx_);
-      auto retry = rill::deadline(retry_at_.value_or(std::chrono::steady_clock::now() + std::chrono::hours(1)));
-      auto r = rill::select(input, control, retry);
+      auto wake_at = std::min(retry_at_.value_or(now + std::chrono::hours(1)), overdue_at().value_or(now + std::chrono::hours(1)));
+      auto r = rill::select(input, control, rill::deadline(wake_at));
       if (r.index() == 0) {
         auto& value = std::get<0>(r);
         if (value) {
@@ -319,36 +331,91 @@ class outbound_pump {
     }
   }
 
+  // The fast path: takes what the local channel already holds, up to a
+  // batch, without the cost of a select; between batches the loop settles
+  // acks. Returns whether it took anything.
+  bool take_ready() {
+    constexpr int batch = 64;
+    int taken = 0;
+    while (taken < batch && next_seq_ - oldest_ < slots_.size()) {
+      auto value = input_.try_recv();
+      if (!value) break;
+      take(std::move(*value));
+      ++taken;
+    }
+    return taken > 0;
+  }
+
   void take(T value) {
     ++taken_;
-    buffer_.clear();
-    if (auto encoded = Codec::encode(value, buffer_); !encoded) {
-      (void)failures_tx_.send(publish_failure<T>{std::move(value), encoded.error()});
-      return;
-    }
-    natsMsg* msg = nullptr;
-    natsStatus s = natsMsg_Create(&msg, queue_.subject.c_str(), nullptr, reinterpret_cast<const char*>(buffer_.data()),
-                                  static_cast<int>(buffer_.size()));
     const std::uint64_t seq = next_seq_;
-    format_message_id(id_, options_.producer, seq);
-    if (s == NATS_OK) s = natsMsgHeader_Set(msg, message_id_header, id_.c_str());
-    if (s == NATS_OK) s = natsMsgHeader_Set(msg, content_type_header, content_type_.c_str());
-    if (s != NATS_OK) {
-      natsMsg_Destroy(msg);
-      (void)failures_tx_.send(publish_failure<T>{std::move(value), make_error_code(s)});
+    auto msg = make_message(value, seq);
+    if (!msg) {
+      (void)failures_tx_.send(publish_failure<T>{std::move(value), msg.error()});
       return;
     }
     ++next_seq_;
     slot& sl = slot_of(seq);
     sl.value.emplace(std::move(value));
-    sl.msg = msg;
+    sl.msg = *msg;
     sl.seq = seq;
     publish(sl);
+  }
+
+  // The message for `value` as seq: payload, id and content type.
+  expected<natsMsg*, std::error_code> make_message(const T& value, std::uint64_t seq) {
+    buffer_.clear();
+    if (auto encoded = Codec::encode(value, buffer_); !encoded) return unexpected(encoded.error());
+    natsMsg* msg = nullptr;
+    natsStatus s = natsMsg_Create(&msg, queue_.subject.c_str(), nullptr, reinterpret_cast<const char*>(buffer_.data()),
+                                  static_cast<int>(buffer_.size()));
+    format_message_id(id_, options_.producer, seq);
+    if (s == NATS_OK) s = natsMsgHeader_Set(msg, message_id_header, id_.c_str());
+    if (s == NATS_OK) s = natsMsgHeader_Set(msg, content_type_header, content_type_.c_str());
+    if (s != NATS_OK) {
+      natsMsg_Destroy(msg);
+      return unexpected(make_error_code(s));
+    }
+    return msg;
+  }
+
+  // When did the oldest publish in flight become overdue: its ack (or nats.c's
+  // timeout for it) should have come within ack_timeout.
+  std::optional<std::chrono::steady_clock::time_point> overdue_at() {
+    if (oldest_ == next_seq_) return std::nullopt;
+    const slot& sl = slot_of(oldest_);
+    if (sl.state != slot_state::in_flight) return std::nullopt;
+    return sl.published_at + 2 * options_.ack_timeout;
+  }
+
+  // nats.c settles each publish once, by its ack or by its ack_timeout; a
+  // publish it never settles (its timeout notice can be dropped when the
+  // reply subscription is overloaded) would hold the window for ever. So,
+  // past twice ack_timeout, the pump takes every message back from nats.c
+  // (no callback comes for them after that) and publishes each value in
+  // flight again from the value it keeps, with the same id.
+  void reclaim_overdue() {
+    natsMsgList pending{};
+    if (js_PublishAsyncGetPendingList(&pending, js_.get()) == NATS_OK) natsMsgList_Destroy(&pending);
+    for (std::uint64_t seq = oldest_; seq < next_seq_; ++seq) {
+      slot& sl = slot_of(seq);
+      if (sl.state != slot_state::in_flight) continue;
+      auto msg = make_message(*sl.value, seq);
+      if (!msg) {  // cannot happen for a codec that encoded the value before
+        (void)failures_tx_.send(publish_failure<T>{std::move(*sl.value), msg.error()});
+        release(sl);
+        continue;
+      }
+      sl.msg = *msg;
+      sl.state = slot_state::awaiting_retry;
+    }
+    schedule_retry();
   }
 
   // Hands the slot's message to nats.c; on failure keeps it for a retry.
   bool publish(slot& sl) {
     sl.state = slot_state::in_flight;
+    sl.published_at = std::chrono::steady_clock::now();
     const natsStatus s = js_PublishMsgAsync(js_.get(), &sl.msg, &publish_options_);
     if (s == NATS_OK) return true;  // nats.c owns the message now (sl.msg is null)
     sl.state = slot_state::awaiting_retry;
@@ -476,7 +543,12 @@ class publisher {
   /// Waits until every value sent on the local channel before this call is
   /// stored by the stream or handed back through failures(); fails with
   /// errc::connection_closed if the connection closes for good first.
-  [[nodiscard]] expected<void, std::error_code> flush() const { return pump_->flush(); }
+  [[nodiscard]] expected<void, std::error_code> flush() const { return pump_->flush(std::nullopt); }
+
+  /// Like flush(), but gives up with rill::errc::timeout after `timeout`.
+  [[nodiscard]] expected<void, std::error_code> flush(std::chrono::milliseconds timeout) const {
+    return pump_->flush(timeout);
+  }
 
   /// Values that will not be published, with the reason.
   [[nodiscard]] receiver<publish_failure<T>> failures() const { return pump_->failures(); }
