@@ -138,3 +138,16 @@ TEST_CASE("fan_out: each durable group gets every message", "[nats]") {
   CHECK(a->first.recv_timeout(100ms).error() == rill::recv_timeout_error::timeout);
   CHECK(b->first.recv_timeout(100ms).error() == rill::recv_timeout_error::timeout);
 }
+
+TEST_CASE("a subscription assigned over another stops the pump it replaces, whose channel then disconnects", "[nats]") {
+  rill_test::nats_server server;
+  auto conn = rill_test::connect(server);
+  auto first = rill::nats::remote_receiver<std::string>(conn, rill_test::work_queue("first"));
+  REQUIRE(first);
+  auto second = rill::nats::remote_receiver<std::string>(conn, rill_test::work_queue("second"));
+  REQUIRE(second);
+  first->second = std::move(second->second);
+  CHECK(first->first.recv_timeout(10s).error() == rill::recv_timeout_error::disconnected);
+  // The pump moved over still runs: the second channel is open.
+  CHECK(second->first.recv_timeout(100ms).error() == rill::recv_timeout_error::timeout);
+}

@@ -264,7 +264,7 @@ TEST_CASE("in_progress keeps a long job from being redelivered, and without it t
 }
 
 // Failure test 6, connection lost for good.
-TEST_CASE("a connection closed for good closes both local channels, refuses sends with the value back and says why",
+TEST_CASE("a connection closed for good closes both local channels, hands back every value not stored and says why",
           "[nats][failure]") {
   rill_test::nats_server server;
   // No reconnect attempts: the first disconnection closes the connection.
@@ -283,9 +283,24 @@ TEST_CASE("a connection closed for good closes both local channels, refuses send
   REQUIRE(held);
 
   server.kill9();
+  // Sent while the pump finds out: each value comes back, refused by the
+  // closed channel or through failures().
+  constexpr int racing = 5;
+  std::set<std::string> back;
+  for (int i = 0; i < racing; ++i) {
+    if (auto r = tx.send_timeout("racing " + std::to_string(i), 10s); !r) back.insert(r.error().value);
+  }
   REQUIRE(rill_test::wait_until([&] { return conn->is_closed(); }));
   // The pumps see it and close the local channels.
   REQUIRE(rill_test::wait_until([&] { return tx.is_closed(); }));
+  while (back.size() < racing) {
+    auto f = pub.failures().recv_timeout(10s);
+    REQUIRE(f);
+    CHECK(f->reason == rill::nats::errc::connection_closed);
+    CHECK(back.insert(f->value).second);
+  }
+  CHECK(back.count("racing 0") == 1);
+  CHECK(back.count("racing " + std::to_string(racing - 1)) == 1);
   auto refused = tx.send("after");
   REQUIRE_FALSE(refused);
   CHECK(refused.error().value == "after");
@@ -295,6 +310,7 @@ TEST_CASE("a connection closed for good closes both local channels, refuses send
   CHECK(pub.flush(30s).error() == rill::nats::errc::connection_closed);
   CHECK(held->ack().error() == rill::nats::make_error_code(NATS_CONNECTION_CLOSED));
   CHECK(pub.failures().try_recv().error() == rill::try_recv_error::empty);  // "stored" was stored
+  WARN("connection lost: " << racing << " values sent as it closed, " << back.size() << " handed back");
 }
 
 namespace {

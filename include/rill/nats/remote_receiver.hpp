@@ -260,13 +260,20 @@ class inbound_pump final : public delivery_source {
 
 }  // namespace detail
 
-/// The inbound pump's handle: destroying it stops the pump (within
+/// The inbound pump's handle, move-only: destroying it stops the pump (within
 /// fetch_wait); deliveries already received stay valid and can be settled.
+/// failures() is an unbounded channel: read it, or reports pile up there.
 template <class T, class Codec = default_codec_t<T>>
 class subscription {
  public:
   subscription(subscription&&) noexcept = default;
-  subscription& operator=(subscription&&) noexcept = default;
+  subscription& operator=(subscription&& other) noexcept {
+    if (this != &other) {
+      if (pump_) pump_->stop();
+      pump_ = std::move(other.pump_);
+    }
+    return *this;
+  }
   ~subscription() {
     if (pump_) pump_->stop();
   }

@@ -12,7 +12,9 @@
 // or the connection dropped) or that it refused for want of room
 // (max_messages reached) is published again with the same id, after
 // retry_delay, oldest first, until the stream takes it: the server drops the
-// repeats it remembers, and receivers with dedup drop the rest.
+// repeats it remembers, and receivers with dedup drop the rest. The pump
+// keeps each value until the stream acks it, so that it can hand it back or
+// publish it again even if nats.c loses track of the message.
 // A publish the stream rejects for any other reason, and a value the codec
 // cannot encode, come back through failures() with the value and the reason.
 //
@@ -29,9 +31,9 @@
 //
 // Close: dropping every local sender ends the input; the pump publishes what
 // is left, waits for its acks and stops (the queue stays). Destroying the
-// publisher closes the local channel first (senders then fail with
-// disconnected and keep their values) and does the same, so it waits for
-// the stream while the connection is up. A connection closed for good ends
+// last copy of the publisher closes the local channel first (senders then
+// fail with disconnected and keep their values) and does the same, so it
+// waits for the stream while the connection is up. A connection closed for good ends
 // the pump at once: the local channel is closed, every value not stored by
 // the stream (buffered or awaiting its ack) comes back through failures()
 // with errc::connection_closed, and error() says so.
@@ -535,8 +537,9 @@ class outbound_pump {
 
 }  // namespace detail
 
-/// The pump's handle: owns the pump thread (see the top of this file for
-/// what destroying it does).
+/// The pump's handle, copyable: the copies share the pump thread, which the
+/// last one stops (see the top of this file for how). failures() is an
+/// unbounded channel: read it, or values that failed pile up there.
 template <class T, class Codec = default_codec_t<T>>
 class publisher {
  public:
