@@ -1,8 +1,16 @@
 // The fixture and the bridge's ordinary behaviour, each case on its own server.
 #include "nats/harness.hpp"
 
+#include <rill/asio.hpp>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -150,4 +158,54 @@ TEST_CASE("a subscription assigned over another stops the pump it replaces, whos
   CHECK(first->first.recv_timeout(10s).error() == rill::recv_timeout_error::disconnected);
   // The pump moved over still runs: the second channel is open.
   CHECK(second->first.recv_timeout(100ms).error() == rill::recv_timeout_error::timeout);
+}
+
+TEST_CASE("a remote receiver is a rill receiver: a coroutine co_awaits async_flush and deliveries, and select mixes "
+          "it with a local channel",
+          "[nats]") {
+  rill_test::nats_server server;
+  auto conn = rill_test::connect(server);
+  const auto q = rill_test::work_queue("coroutine");
+  auto out = rill::nats::remote_sender<std::string>(conn, q);
+  REQUIRE(out);
+  auto in = rill::nats::remote_receiver<std::string>(conn, q);
+  REQUIRE(in);
+  auto& [tx, pub] = *out;
+  auto& [rx, sub] = *in;
+  constexpr int count = 10;
+  for (int i = 0; i < count; ++i) REQUIRE(tx.send(std::to_string(i)));
+
+  asio::io_context io;
+  std::vector<std::string> values;
+  int acked = 0;
+  std::optional<rill_test::consumer_state> after_flush;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await pub.async_flush(asio::use_awaitable);
+        after_flush = rill_test::consumer_info(conn, q.stream, q.durable);
+        for (int i = 0; i < count; ++i) {
+          auto d = co_await rx.async_recv(asio::use_awaitable);
+          values.push_back(d.value());
+          if (d.ack()) ++acked;
+        }
+      },
+      asio::detached);
+  CHECK(values.empty());  // nothing runs before the io_context does
+  io.run();
+  REQUIRE(after_flush);
+  CHECK(after_flush->pending + static_cast<std::uint64_t>(after_flush->ack_pending) == count);  // all stored
+  REQUIRE(values.size() == count);
+  CHECK(values.front() == "0");
+  CHECK(values.back() == std::to_string(count - 1));
+  CHECK(acked == count);
+
+  auto [local_tx, local_rx] = rill::channel<int>();
+  REQUIRE(tx.send("remote"));
+  auto r = rill::select(rill::recv(local_rx), rill::recv(rx), rill::timeout(10s));
+  REQUIRE(r.index() == 1);
+  auto& d = std::get<1>(r);
+  REQUIRE(d);
+  CHECK(d->value() == "remote");
+  CHECK(d->ack());
 }

@@ -2,11 +2,16 @@
 // are printed (WARN) so that a run's figures can be read off its log.
 #include "nats/harness.hpp"
 
+#include <rill/asio.hpp>
 #include <rill/nats/json.hpp>
+
+#include <asio/bind_executor.hpp>
+#include <asio/io_context.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -308,6 +313,12 @@ TEST_CASE("a connection closed for good closes both local channels, hands back e
   CHECK(pub.error() == rill::nats::errc::connection_closed);
   CHECK(sub.error() == rill::nats::errc::connection_closed);
   CHECK(pub.flush(30s).error() == rill::nats::errc::connection_closed);
+  asio::io_context io;
+  std::optional<std::error_code> async_flushed;
+  pub.async_flush(asio::bind_executor(io, [&](std::error_code ec) { async_flushed = ec; }));
+  CHECK_FALSE(async_flushed);  // completes on the io_context only
+  io.run();
+  CHECK(async_flushed == std::optional(make_error_code(rill::nats::errc::connection_closed)));
   CHECK(held->ack().error() == rill::nats::make_error_code(NATS_CONNECTION_CLOSED));
   CHECK(pub.failures().try_recv().error() == rill::try_recv_error::empty);  // "stored" was stored
   WARN("connection lost: " << racing << " values sent as it closed, " << back.size() << " handed back");

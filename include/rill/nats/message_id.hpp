@@ -18,7 +18,7 @@
 namespace rill::nats {
 
 struct message_id {
-  std::string producer;
+  std::string producer{};
   std::uint64_t seq = 0;
 
   friend bool operator==(const message_id&, const message_id&) = default;

@@ -31,10 +31,12 @@ namespace rill::nats {
 
 enum class queue_kind { work_queue, fan_out };
 
+// Every member has an initializer, so that designated initializers may
+// leave any out without a -Wmissing-field-initializers warning.
 struct queue_options {
-  std::string stream;    ///< stream name
-  std::string subject;   ///< the one subject messages are published on
-  std::string durable;   ///< consumer name; receivers only
+  std::string stream{};    ///< stream name
+  std::string subject{};   ///< the one subject messages are published on
+  std::string durable{};   ///< consumer name; receivers only
   queue_kind kind = queue_kind::work_queue;
   /// How long the server remembers a Nats-Msg-Id to drop a repeated publish.
   std::chrono::milliseconds dedup_window = std::chrono::minutes(2);
@@ -46,7 +48,7 @@ struct queue_options {
   std::int64_t max_deliver = -1;
   /// With a value, the stream holds at most this many messages and refuses
   /// more (DiscardNew): remote senders then block until workers drain it.
-  std::optional<std::int64_t> max_messages;
+  std::optional<std::int64_t> max_messages{};
 };
 
 namespace detail {

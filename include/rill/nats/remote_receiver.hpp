@@ -12,10 +12,14 @@
 // settles it). That makes delivery effectively-once while the process lives,
 // which matters after a server crash: the restarted server forgets which ids
 // it stored and which messages were acked, so repeats come back, some with
-// num_delivered 1. Across restarts of this process, at least once.
+// num_delivered 1. Across restarts of this process, at least once. The
+// table behind it keeps, per producer, a floor below which every seq is done
+// and the seqs above it; seqs another process of a shared work queue handled
+// leave gaps, so there it grows with what this process handles.
 //
 // Backpressure: the local channel holds `prefetch` deliveries, and the pump
-// fetches only as many as it has room for, so what the server hands out and
+// fetches only as many as it has room for (waiting until half of it is
+// free, since each fetch is a round trip), so what the server hands out and
 // what waits here stays within prefetch; the consumer's max_ack_pending caps
 // unacked deliveries across all workers.
 //

@@ -39,6 +39,7 @@
 // with errc::connection_closed, and error() says so.
 #pragma once
 
+#include <rill/asio.hpp>
 #include <rill/channel.hpp>
 #include <rill/error.hpp>
 #include <rill/nats/codec.hpp>
@@ -51,6 +52,11 @@
 #include <rill/sender.hpp>
 
 #include <nats/nats.h>
+
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/bind_executor.hpp>
+#include <asio/system_executor.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -216,23 +222,31 @@ class outbound_pump {
     return {};
   }
 
-  expected<void, std::error_code> flush(std::optional<std::chrono::milliseconds> timeout) {
+  /// Asks the pump for a flush; the answer (no error once flushed, or why
+  /// not) arrives on the returned channel, where the pump, or this function
+  /// if the pump has stopped, puts it.
+  receiver<std::error_code> request_flush() {
     auto [reply_tx, reply_rx] = rill::sync_channel<std::error_code>(1);
-    if (!sink_->control_tx.send(publish_sink::control_message{publish_sink::control::flush, std::move(reply_tx)})) {
+    auto request = publish_sink::control_message{publish_sink::control::flush, reply_tx};
+    if (!sink_->control_tx.send(std::move(request))) {
       // The pump has stopped: after publishing everything, or for error().
-      if (const auto e = error()) return unexpected(e);
-      return {};
+      (void)reply_tx.try_send(error());
     }
+    return reply_rx;
+  }
+
+  expected<void, std::error_code> flush(std::optional<std::chrono::milliseconds> timeout) {
+    const auto reply_rx = request_flush();
+    std::error_code result;
     if (timeout) {
       auto reply = reply_rx.recv_timeout(*timeout);
       if (!reply && reply.error() == rill::recv_timeout_error::timeout) return unexpected(make_error_code(rill::errc::timeout));
-      if (!reply) return unexpected(error_or(make_error_code(rill::errc::disconnected)));
-      if (*reply) return unexpected(*reply);
-      return {};
+      result = reply ? *reply : error_or(make_error_code(rill::errc::disconnected));
+    } else {
+      auto reply = reply_rx.recv();
+      result = reply ? *reply : error_or(make_error_code(rill::errc::disconnected));
     }
-    auto reply = reply_rx.recv();
-    if (!reply) return unexpected(error_or(make_error_code(rill::errc::disconnected)));
-    if (*reply) return unexpected(*reply);
+    if (result) return unexpected(result);
     return {};
   }
 
@@ -555,6 +569,27 @@ class publisher {
 
   /// Values that will not be published, with the reason.
   [[nodiscard]] receiver<publish_failure<T>> failures() const { return pump_->failures(); }
+
+  /// flush() for coroutines and callbacks: completes with
+  /// `void(std::error_code)` (no error once flushed) on the handler's
+  /// associated executor, with any Asio completion token. Not cancellable:
+  /// the request stays with the pump, which answers it once.
+  template <class CompletionToken>
+  auto async_flush(CompletionToken&& token) const {
+    return asio::async_initiate<CompletionToken, void(std::error_code)>(
+        [pump = pump_](auto handler) {
+          auto reply_rx = pump->request_flush();
+          const auto executor = asio::get_associated_executor(handler, asio::system_executor());
+          // The handler holds the reply channel's receiver, so that the
+          // channel lives until the answer comes.
+          reply_rx.async_recv(asio::bind_executor(
+              executor, [handler = std::move(handler), reply_rx, pump](std::error_code ec, std::error_code result) mutable {
+                if (ec) result = pump->error() ? pump->error() : ec;
+                std::move(handler)(result);
+              }));
+        },
+        token);
+  }
 
   /// Why the pump stopped early (errc::connection_closed), or no error.
   [[nodiscard]] std::error_code error() const { return pump_->error(); }
