@@ -251,12 +251,17 @@ class channel_core {
     }
     section locked(mutex_);
     --reserved_;
+    op_result r;
     try {
-      return send_locked(value, nullptr, locked.wake);
+      r = send_locked(value, nullptr, locked.wake);
     } catch (...) {
       refill_locked(locked.wake);  // the slot freed must not stay empty beside a queued sender
       throw;
     }
+    // A value handed straight to a waiting receiver left the reserved slot
+    // free: it goes to the oldest waiting sender or reserve (invariant 2).
+    if (r == op_result::done && has_room_locked()) refill_locked(locked.wake);
+    return r;
   }
 
   /// Gives a permit's room back unused: the slot to the oldest waiting

@@ -33,6 +33,21 @@ enum class wait_end {
   stopped,    ///< a stop was requested first
 };
 
+/// Whether a stoppable wait polls its stop token instead of registering a
+/// std::stop_callback. libstdc++ 12 without a futex to wait on (mingw-w64,
+/// the BSDs; _GLIBCXX_HAVE_PLATFORM_WAIT unset) builds the wait that
+/// std::stop_callback's destructor makes, when its callback is running on
+/// the stopping thread at that moment, on a std::atomic::wait that can miss
+/// its wake-up and sleep forever (GCC bug 106183, fixed in GCC 13): the
+/// Windows build hung there. Polling sleeps at most `stop_poll_interval`
+/// at a time, so a stop is seen within about that long.
+#if defined(__GLIBCXX__) && !defined(_GLIBCXX_HAVE_PLATFORM_WAIT) && defined(_GLIBCXX_RELEASE) && _GLIBCXX_RELEASE < 13
+inline constexpr bool stop_by_polling = true;
+#else
+inline constexpr bool stop_by_polling = false;
+#endif
+inline constexpr std::chrono::milliseconds stop_poll_interval{1};
+
 /// Set on a thread when it completes a blocked thread's operation, and
 /// read and cleared when it next waits itself.
 inline thread_local bool woke_a_thread = false;
@@ -70,7 +85,7 @@ class thread_token : public claim_token {
     // Registered for the whole wait, so that a stop requested at any point
     // from here either is seen by the check below or interrupts the sleep.
     std::optional<std::stop_callback<stop_interrupt>> on_stop;
-    if (limit.stop != nullptr) on_stop.emplace(*limit.stop, stop_interrupt{this});
+    if (limit.stop != nullptr && !stop_by_polling) on_stop.emplace(*limit.stop, stop_interrupt{this});
     for (;;) {
       std::uint32_t s = state_.load(std::memory_order_acquire);
       if (s == done) return wait_end::completed;
@@ -84,8 +99,18 @@ class thread_token : public claim_token {
       // An interrupted token that sleeps again (wait_completed after a stop)
       // announces it the same way.
       if (s != parked && !state_.compare_exchange_strong(s, parked, std::memory_order_acquire)) continue;
-      park_wait(state_, parked, limit.deadline);
+      park_wait(state_, parked, sleep_limit(limit));
     }
+  }
+
+  /// Until when one sleep may last: the deadline, or, when the stop is
+  /// polled, a poll interval from now if that comes first.
+  static const steady_deadline* sleep_limit(wait_limit limit) noexcept {
+    if (!stop_by_polling || limit.stop == nullptr) return limit.deadline;
+    thread_local steady_deadline next_poll;
+    next_poll = std::chrono::steady_clock::now() + stop_poll_interval;
+    if (limit.deadline != nullptr && *limit.deadline < next_poll) return limit.deadline;
+    return &next_poll;
   }
 
   /// After a failed try_abort: a partner has claimed us and is completing.
