@@ -75,6 +75,53 @@ TEST_CASE("values sent on a remote sender reach a remote receiver in order, with
   CHECK_FALSE(sub.error());
 }
 
+TEST_CASE("a pump that has caught up with the stream fills the channel to prefetch as messages trickle in", "[nats]") {
+  rill_test::nats_server server;
+  auto conn = rill_test::connect(server);
+  const auto q = rill_test::work_queue("trickle");
+  auto out = rill::nats::remote_sender<std::string>(conn, q);
+  REQUIRE(out);
+  auto& [tx, pub] = *out;
+  constexpr std::size_t prefetch = 8;
+  auto in = rill::nats::remote_receiver<std::string>(conn, q, {.prefetch = prefetch});
+  REQUIRE(in);
+  auto& [rx, sub] = *in;
+  const auto settled_at = [&](std::size_t n) {
+    return rill_test::wait_until([&] {
+      const auto info = rill_test::consumer_info(conn, q.stream, q.durable);
+      return rx.size() == n && info && info->ack_pending == static_cast<std::int64_t>(n);
+    });
+  };
+
+  // Five arrive while the pump waits on an empty stream: its fetches come
+  // back short, leaving 3 of 8 free, less than the half it batches by when
+  // there is a backlog. Nobody receives.
+  for (int i = 0; i < 5; ++i) REQUIRE(tx.send(std::to_string(i)));
+  REQUIRE(pub.flush(30s));
+  REQUIRE(settled_at(5));
+  // Three more trickle in one at a time; each is fetched into the channel.
+  for (int i = 5; i < 8; ++i) {
+    REQUIRE(tx.send(std::to_string(i)));
+    REQUIRE(pub.flush(30s));
+    REQUIRE(settled_at(static_cast<std::size_t>(i) + 1));
+  }
+  // Full: a ninth stays on the server.
+  REQUIRE(tx.send("8"));
+  REQUIRE(pub.flush(30s));
+  REQUIRE(rill_test::wait_until([&] {
+    const auto info = rill_test::consumer_info(conn, q.stream, q.durable);
+    return info && info->pending == 1;
+  }));
+  CHECK(rx.size() == prefetch);
+  CHECK(rill_test::consumer_info(conn, q.stream, q.durable)->ack_pending == static_cast<std::int64_t>(prefetch));
+  for (int i = 0; i <= 8; ++i) {
+    auto d = rx.recv_timeout(10s);
+    REQUIRE(d);
+    CHECK(d->value() == std::to_string(i));
+    CHECK(d->ack());
+  }
+}
+
 TEST_CASE("a queue that exists with another configuration is an error, not changed", "[nats]") {
   rill_test::nats_server server;
   auto conn = rill_test::connect(server);

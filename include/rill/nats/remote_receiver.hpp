@@ -18,10 +18,17 @@
 // leave gaps, so there it grows with what this process handles.
 //
 // Backpressure: the local channel holds `prefetch` deliveries, and the pump
-// fetches only as many as it has room for (waiting until half of it is
-// free, since each fetch is a round trip), so what the server hands out and
+// fetches only as many as it has room for, so what the server hands out and
 // what waits here stays within prefetch; the consumer's max_ack_pending caps
-// unacked deliveries across all workers.
+// unacked deliveries across all workers. While the stream has a backlog (the
+// last fetch came back full) the pump waits until half the channel is free,
+// since each fetch is a round trip; once it has caught up it asks for all the
+// room there is, so the channel fills to prefetch even while nobody
+// receives. One slack: if the pump's thread falls more than 10 ms behind
+// (nats.c lets a fetch wait 10 ms longer than the server's request lives),
+// messages the server sent as a fetch ended arrive after it; the next fetch
+// takes them first, and until then the server may have handed out up to one
+// fetch more than prefetch.
 //
 // Bad payloads (the codec fails, or the Content-Type names another codec)
 // are term()ed, so never redelivered, and reported through failures(); the
@@ -146,6 +153,7 @@ class inbound_pump final : public delivery_source {
  private:
   void run() {
     const auto capacity = *output_.capacity();
+    bool backlog = false;  // the last fetch got all it asked for
     while (!stopping_.load(std::memory_order_relaxed)) {
       if (conn_->closed()) {
         set_error(make_error_code(errc::connection_closed));
@@ -153,16 +161,19 @@ class inbound_pump final : public delivery_source {
       }
       if (output_.is_closed() || output_.receiver_count() == 0) break;  // every local receiver is gone
       const std::size_t room = capacity - std::min(capacity, output_.size());
-      // Fetch in batches of at least half the prefetch (a fetch is a round
-      // trip to the server). rill offers no wait-for-room operation: poll
-      // while workers are busy.
-      if (room < std::max<std::size_t>(1, capacity / 2)) {
+      // With a backlog, fetch in batches of at least half the prefetch,
+      // polling while workers are busy. Caught up, a fetch waits on the
+      // server for new messages anyway, so a small one costs no round trip
+      // per poll.
+      const std::size_t smallest_fetch = backlog ? std::max<std::size_t>(1, capacity / 2) : 1;
+      if (room < smallest_fetch) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
         continue;
       }
       natsMsgList list{};
       jsErrCode jerr{};
       const natsStatus s = natsSubscription_Fetch(&list, sub_, static_cast<int>(room), options_.fetch_wait.count(), &jerr);
+      backlog = s == NATS_OK && static_cast<std::size_t>(list.Count) == room;
       if (s == NATS_OK) {
         for (int i = 0; i < list.Count; ++i) accept(std::exchange(list.Msgs[i], nullptr));
         natsMsgList_Destroy(&list);
