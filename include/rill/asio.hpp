@@ -6,6 +6,7 @@
 
 #include <rill/async_oneshot.hpp>
 #include <rill/async_recv.hpp>
+#include <rill/async_reserve.hpp>
 #include <rill/async_select.hpp>
 #include <rill/async_send.hpp>
 #include <rill/async_watch.hpp>

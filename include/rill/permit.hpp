@@ -8,15 +8,23 @@
 //
 // The two-phase send is the cancel-safe way to send from a loop that may
 // give up: a reserve that times out, is stopped, or loses holds no value
-// that could be lost, and a permit dropped unused gives its room back.
+// that could be lost, and a permit dropped unused gives its room back. As
+// an arm of select, try_select or async_select, `rill::reserve(tx)` wins
+// with a permit and, when another arm wins, has reserved nothing:
+//
+//   auto r = rill::select(rill::reserve(out), rill::recv(control));
+//   if (r.index() == 0 && std::get<0>(r)) (void)std::get<0>(r)->send(next_job());
 #pragma once
 
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
 #include <rill/error.hpp>
+#include <rill/select.hpp>
 #include <rill/sender.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <stop_token>
 #include <utility>
@@ -30,6 +38,9 @@ namespace rill {
 /// as a sender while it lives (the channel does not disconnect for its
 /// receivers before it is used), and gives its room back when destroyed
 /// unused. Move-only; one thread uses it at a time.
+template <class T>
+class reserve_arm;
+
 template <class T>
 class permit {
  public:
@@ -78,6 +89,7 @@ class permit {
 
  private:
   friend class sender<T>;
+  friend class reserve_arm<T>;
 
   permit(detail::core_handle<T, detail::channel_side::send> handle, detail::waiter<T>* committed) noexcept
       : handle_(std::move(handle)), committed_(committed) {}
@@ -127,6 +139,80 @@ expected<permit<T>, errc> sender<T>::reserve_limited(detail::wait_limit limit) c
   const auto r = detail::attempt_then_park(c, limit, [&](detail::waiter<T>& w) { return c.reserve(&w, committed); });
   if (r == detail::blocking_result::done) return permit<T>(handle_, committed);
   return unexpected(detail::reason_of(r));
+}
+
+/// A reserve arm of select, try_select and async_select: wins with a permit
+/// once there is room, or with errc::disconnected once the channel is
+/// closed. An arm that lost has reserved nothing. On a rendezvous channel
+/// it is served by a receiver waiting in a thread or a blocking select, as
+/// sender::reserve is. The sender must outlive the select.
+template <class T>
+class reserve_arm final : public detail::channel_arm<T> {
+  using base = detail::channel_arm<T>;
+  using base::channel_;
+  using base::enabled_;
+  using base::waiter_;
+
+ public:
+  using result_type = expected<permit<T>, errc>;
+
+  reserve_arm(const sender<T>& tx, bool enabled)
+      : base(detail::channel_access::core(tx), enabled), handle_(detail::channel_access::send_handle(tx)) {}
+  // Movable while not queued, so that an asynchronous select can own its arms.
+  reserve_arm(reserve_arm&&) = default;
+  reserve_arm& operator=(reserve_arm&&) = delete;
+
+  result_type take_result() { return std::move(*result_); }
+
+  /// What a select's result holds before any arm won; never returned.
+  static result_type placeholder() noexcept { return unexpected(errc::disconnected); }
+
+ private:
+  detail::futex_mutex* mutex() const noexcept override { return enabled_ ? &channel_.mutex() : nullptr; }
+
+  bool poll_locked(detail::completion_list&) override {
+    committed_ = nullptr;
+    return settle(channel_.try_reserve_locked(committed_));
+  }
+
+  void enqueue_locked(detail::claim_token& token, std::uint32_t index, detail::completion_list&,
+                      bool) noexcept override {
+    committed_ = nullptr;
+    channel_.enqueue_reserve_locked(this->fresh_waiter(token, index), committed_);
+  }
+
+  /// Claimed, it has been granted its room (or told of the close): completed.
+  bool sends() const noexcept override { return true; }
+  void pass_on() override {}
+
+  bool finish_claimed() override {
+    switch (waiter_.status) {
+      case detail::wait_status::done:
+        return settle(detail::op_result::done);
+      case detail::wait_status::disconnected:
+        return settle(detail::op_result::disconnected);
+      default:
+        return false;
+    }
+  }
+
+  bool settle(detail::op_result r) {
+    if (r == detail::op_result::done)
+      result_.emplace(permit<T>(handle_, committed_));
+    else if (r == detail::op_result::disconnected)
+      result_.emplace(unexpected(errc::disconnected));
+    return r != detail::op_result::would_block;
+  }
+
+  detail::core_handle<T, detail::channel_side::send> handle_;
+  detail::waiter<T>* committed_ = nullptr;
+  std::optional<result_type> result_;
+};
+
+/// Reserve room on `tx` (see sender::reserve); a disabled arm never wins.
+template <class T>
+reserve_arm<T> reserve(const sender<T>& tx, bool enabled = true) {
+  return reserve_arm<T>(tx, enabled);
 }
 
 }  // namespace rill

@@ -373,8 +373,8 @@ template <class Result, class... Arms>
 bool select_over(Result& result, select_order order, bool blocking, Arms&... arms) {
   static_assert(sizeof...(Arms) > 0, "rill::select needs at least one arm");
   static_assert((is_select_arm<Arms> && ...),
-                "rill::select takes arms: rill::recv(rx), rill::send(tx, v), rill::timeout(d), rill::deadline(t), "
-                "rill::on_stop(stop_token)");
+                "rill::select takes arms: rill::recv(rx), rill::send(tx, v), rill::reserve(tx), rill::timeout(d), "
+                "rill::deadline(t), rill::on_stop(stop_token)");
   static_assert((std::size_t{is_stop_arm<Arms>} + ...) <= 1, "rill::select takes at most one rill::on_stop arm");
   constexpr std::size_t channel_arms = (std::size_t{is_channel_arm<Arms>} + ...);
 

@@ -241,6 +241,17 @@ class sender {
   [[nodiscard]] expected<permit<T>, errc> reserve_deadline(const std::chrono::time_point<Clock, Duration>& deadline,
                                                            std::stop_token stop = {}) const;
 
+  /// Waits for room as reserve() does, as an Asio asynchronous operation
+  /// (any completion token; rill::use_task too). Completion signature:
+  /// void(std::error_code, permit<T>), the permit empty on error:
+  /// errc::disconnected, or asio::error::operation_aborted when cancelled
+  /// through the handler's cancellation slot, having reserved nothing. On a
+  /// rendezvous channel it is served by a receiver waiting in a thread or a
+  /// blocking select. Part of the Asio layer: defined in
+  /// <rill/async_reserve.hpp>, which <rill/asio.hpp> includes.
+  template <class CompletionToken>
+  auto async_reserve(CompletionToken&& token) const;
+
   /// A weak sender of the same channel: it does not keep the channel open
   /// (the channel still disconnects when the last sender goes), and
   /// upgrade() gives a sender back while one exists. Defined in

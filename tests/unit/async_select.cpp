@@ -479,3 +479,124 @@ TEST_CASE("async_select: arms passed as lvalues in a coroutine", "[async_select]
   io.run();
   CHECK(returned == 42);
 }
+
+TEST_CASE("async_select: a reserve arm wins with a permit once a thread makes room, or reserves nothing",
+          "[async_select][permit]") {
+  using reserve_or_recv = rill::select_result<rill::reserve_arm<int>, rill::recv_arm<std::string>>;
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(1);
+  auto [control_tx, control_rx] = rill::channel<std::string>();
+  REQUIRE(tx.send(1));
+  outcome<reserve_or_recv> out;
+  asio::cancellation_signal signal;
+  rill::async_select(rill::reserve(tx), rill::recv(control_rx),
+                     asio::bind_cancellation_slot(signal.slot(), record_into(io, out)));
+  io.poll();
+  CHECK_FALSE(out.done);
+  CHECK(tx.waiting_senders() == 1);
+  SECTION("room made by a thread: the permit sends") {
+    std::thread receiver([rx = rx] { (void)rx.recv(); });
+    io.run();
+    receiver.join();
+    REQUIRE(out.result);
+    REQUIRE(out.result->index() == 0);
+    auto& p = std::get<0>(*out.result);
+    REQUIRE(p);
+    CHECK(rill_test::refused(tx.try_send(3), rill::errc::full, 3));
+    REQUIRE(p->send(2));
+    CHECK(rx.recv() == 2);
+  }
+  SECTION("cancelled: nothing reserved, the room freed goes to others") {
+    signal.emit(asio::cancellation_type::terminal);
+    io.run();
+    CHECK(out.ec == asio::error::operation_aborted);
+    CHECK(tx.waiting_senders() == 0);
+    CHECK(rx.recv() == 1);
+    CHECK(tx.try_reserve().has_value());
+  }
+  SECTION("another arm wins: nothing reserved") {
+    REQUIRE(control_tx.send("stop"));
+    io.run();
+    REQUIRE(out.result);
+    CHECK(out.result->index() == 1);
+    CHECK(rx.recv() == 1);
+    CHECK(tx.try_reserve().has_value());
+  }
+}
+
+TEST_CASE("async_reserve: completes with a permit once there is room, with disconnected once closed, and "
+          "reserves nothing when cancelled",
+          "[async_reserve][permit]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<int>(1);
+  REQUIRE(tx.send(1));
+  bool done = false;
+  std::error_code ec;
+  rill::permit<int> permit;
+  asio::cancellation_signal signal;
+  tx.async_reserve(asio::bind_cancellation_slot(signal.slot(), asio::bind_executor(io, [&](std::error_code e, rill::permit<int> p) {
+                                                  done = true;
+                                                  ec = e;
+                                                  permit = std::move(p);
+                                                })));
+  io.poll();
+  CHECK_FALSE(done);
+  SECTION("room made by a thread") {
+    std::thread receiver([rx = rx] { (void)rx.recv(); });
+    io.run();
+    receiver.join();
+    REQUIRE(done);
+    CHECK_FALSE(ec);
+    REQUIRE(permit);
+    REQUIRE(permit.send(2));
+    CHECK(rx.recv() == 2);
+  }
+  SECTION("closed") {
+    rx.close();
+    io.run();
+    CHECK(ec == rill::errc::disconnected);
+    CHECK_FALSE(permit);
+  }
+  SECTION("cancelled through the handler's slot") {
+    signal.emit(asio::cancellation_type::terminal);
+    io.run();
+    CHECK(ec == asio::error::operation_aborted);
+    CHECK_FALSE(permit);
+    CHECK(tx.waiting_senders() == 0);
+    CHECK(rx.recv() == 1);
+    CHECK(tx.try_reserve().has_value());
+  }
+}
+
+TEST_CASE("async_reserve: awaited with use_awaitable and with use_task, on a rendezvous channel whose receiver "
+          "waits in a thread",
+          "[async_reserve][permit][rendezvous]") {
+  asio::io_context io;
+  auto [tx, rx] = rill::sync_channel<std::string>(0);
+  std::string got;
+  std::thread receiver([&, rx = rx] {
+    got = rx.recv().value();
+    got += " / " + rx.recv().value();
+  });
+  asio::co_spawn(
+      io,
+      [tx = tx]() -> asio::awaitable<void> {
+        auto p = co_await tx.async_reserve(asio::use_awaitable);
+        (void)p.send("awaitable");
+      },
+      asio::detached);
+  io.run();
+  io.restart();
+  bool task_done = false;
+  rill::spawn(
+      io,
+      [](rill::sender<std::string> tx) -> rill::task<void> {
+        auto p = co_await tx.async_reserve(rill::use_task);
+        (void)p.send("task");
+      }(tx),
+      [&](std::exception_ptr e) { task_done = e == nullptr; });
+  io.run();
+  receiver.join();
+  CHECK(task_done);
+  CHECK(got == "awaitable / task");
+}

@@ -195,3 +195,105 @@ TEST_CASE("a permit sent or released is empty; sending on it again is refused cl
   none.release();  // nothing to give back
   CHECK(rx.size() == 1);
 }
+
+TEST_CASE("a reserve arm wins with a permit once there is room, and one that lost reserved nothing",
+          "[permit][select]") {
+  auto [tx, rx] = rill::sync_channel<int>(1);
+  auto [control_tx, control_rx] = rill::channel<std::string>();
+  REQUIRE(tx.send(1));
+  SECTION("full: try_select finds nothing ready") {
+    CHECK_FALSE(rill::try_select(rill::reserve(tx), rill::recv(control_rx)));
+  }
+  SECTION("another arm wins: the channel's room stays free for others") {
+    REQUIRE(control_tx.send("stop"));
+    auto r = rill::select(rill::reserve(tx), rill::recv(control_rx));
+    REQUIRE(r.index() == 1);
+    CHECK(std::get<1>(r) == "stop");
+    CHECK(rx.recv() == 1);
+    CHECK(tx.try_reserve().has_value());
+  }
+  SECTION("a timeout wins: the queued reserve is withdrawn") {
+    auto r = rill::select(rill::reserve(tx), rill::timeout(1ms));
+    CHECK(r.index() == 1);
+    CHECK(tx.waiting_senders() == 0);
+    CHECK(rx.recv() == 1);
+    CHECK(tx.try_reserve().has_value());
+  }
+  SECTION("room made while it waits: it wins, and its permit sends") {
+    rill_test::scoped_threads threads;
+    threads.spawn([rx = rx] { RILL_EXPECT(rx.recv() == 1); });
+    auto r = rill::select(rill::reserve(tx), rill::recv(control_rx));
+    REQUIRE(r.index() == 0);
+    auto& p = std::get<0>(r);
+    REQUIRE(p);
+    REQUIRE(threads.join() == "");
+    CHECK(rill_test::refused(tx.try_send(3), rill::errc::full, 3));  // the permit holds the one slot
+    REQUIRE(p->send(2));
+    CHECK(rx.recv() == 2);
+  }
+  SECTION("closed: it wins with disconnected") {
+    rx.close();
+    auto r = rill::select(rill::reserve(tx), rill::recv(control_rx));
+    REQUIRE(r.index() == 0);
+    CHECK(std::get<0>(r) == rill::unexpected(rill::errc::disconnected));
+  }
+  SECTION("a disabled arm never wins") {
+    (void)rx.recv();
+    CHECK_FALSE(rill::try_select(rill::reserve(tx, false), rill::recv(control_rx)));
+  }
+}
+
+TEST_CASE("a reserve arm on a rendezvous channel commits a waiting receiver, or waits for one",
+          "[permit][select][rendezvous]") {
+  auto [tx, rx] = rill::sync_channel<std::string>(0);
+  auto [control_tx, control_rx] = rill::channel<int>();
+  rill_test::scoped_threads threads;
+  std::string got;
+  SECTION("the receiver waits first") {
+    threads.spawn([&, rx = rx] { got = rx.recv().value(); });
+    REQUIRE(eventually([&rx = rx] { return rx.waiting_receivers() == 1; }));
+  }
+  SECTION("the select waits first") {
+    threads.spawn([&, rx = rx, tx = tx] {
+      if (eventually([&] { return tx.waiting_senders() == 1; })) got = rx.recv().value();
+    });
+  }
+  auto r = rill::select(rill::reserve(tx), rill::recv(control_rx));
+  REQUIRE(r.index() == 0);
+  REQUIRE(std::get<0>(r));
+  REQUIRE(std::get<0>(r)->send("handed over"));
+  REQUIRE(threads.join() == "");
+  CHECK(got == "handed over");
+}
+
+TEST_CASE("reserve arms racing with receives and other arms: every message arrives once, no room leaks",
+          "[permit][select][stress]") {
+  const auto capacity = GENERATE(std::size_t{0}, std::size_t{1}, std::size_t{4});
+  constexpr int messages = 400;
+  auto [tx, rx] = rill::sync_channel<int>(capacity);
+  auto [ticks_tx, ticks_rx] = rill::channel<int>();
+  rill_test::scoped_threads threads;
+  threads.spawn([tx = tx, ticks_rx = ticks_rx] {
+    int next = 0, ticks = 0, permits = 0;
+    while (next < messages) {
+      auto r = rill::select(rill::reserve(tx), rill::recv(ticks_rx), rill::timeout(1ms));
+      if (r.index() == 0) {
+        auto& p = std::get<0>(r);
+        RILL_EXPECT(p.has_value());
+        if (++permits % 5 == 0) continue;  // dropped unused: the room goes back
+        RILL_EXPECT(p->send(next++));
+      } else if (r.index() == 1 && std::get<1>(r)) {
+        RILL_EXPECT(*std::get<1>(r) == ticks);  // the other arm's messages: each once, in order
+        ++ticks;
+      }
+    }
+  });
+  threads.spawn([ticks_tx = std::move(ticks_tx)] {
+    for (int i = 0; i < messages; ++i) RILL_EXPECT(ticks_tx.send(i));
+  });
+  rill_test::drop(tx);
+  int expected = 0;
+  for (int m : rx) REQUIRE(m == expected++);
+  REQUIRE(threads.join() == "");
+  CHECK(expected == messages);
+}

@@ -49,6 +49,13 @@ struct channel_access {
   static channel_core<T>* core(const receiver<T>& rx) {
     return &rx.core();
   }
+
+  /// The sender's handle, for what counts as one more sender (a permit a
+  /// select's reserve arm wins).
+  template <class T>
+  static core_handle<T, channel_side::send> send_handle(const sender<T>& tx) {
+    return tx.handle_;
+  }
 };
 
 }  // namespace rill::detail

@@ -218,21 +218,9 @@ class channel_core {
   /// a plain receive (not a select arm, not an asynchronous receive).
   op_result reserve(waiter<T>* w, waiter<T>*& committed, const std::atomic<bool>* give_up = nullptr) {
     section locked(mutex_);
-    if (closed_) return op_result::disconnected;
-    if (capacity_ == 0) {
-      if (waiter<T>* r = pop_receiver_locked(receiver_kind::direct)) {
-        committed = r;
-        return op_result::done;
-      }
-    } else if (has_room_locked()) {
-      ++reserved_;
-      return op_result::done;
-    }
-    if (w == nullptr || gave_up(give_up)) return op_result::would_block;
-    w->status = wait_status::pending;
-    w->reserves = true;
-    w->committed_receiver = &committed;
-    senders_waiting_.push_back(*w);
+    const op_result r = try_reserve_locked(committed);
+    if (r != op_result::would_block || w == nullptr || gave_up(give_up)) return r;
+    enqueue_reserve_locked(*w, committed);
     return op_result::queued;
   }
 
@@ -460,6 +448,32 @@ class channel_core {
     if (self == nullptr) return op_result::would_block;
     enqueue_waiting_sender_locked(*self, value, wake);
     return op_result::queued;
+  }
+
+  /// Reserves room now if there is some: `done` (see reserve),
+  /// `disconnected` or `would_block`. Never queues.
+  op_result try_reserve_locked(waiter<T>*& committed) noexcept {
+    if (closed_) return op_result::disconnected;
+    if (capacity_ == 0) {
+      if (waiter<T>* r = pop_receiver_locked(receiver_kind::direct)) {
+        committed = r;
+        return op_result::done;
+      }
+    } else if (has_room_locked()) {
+      ++reserved_;
+      return op_result::done;
+    }
+    return op_result::would_block;
+  }
+
+  /// Queues `w` as a reserving sender: a slot freed, or a plain receive
+  /// about to wait on a rendezvous channel (written to `committed`),
+  /// completes it with `done`; a close with `disconnected`.
+  void enqueue_reserve_locked(waiter<T>& w, waiter<T>*& committed) noexcept {
+    w.status = wait_status::pending;
+    w.reserves = true;
+    w.committed_receiver = &committed;
+    senders_waiting_.push_back(w);
   }
 
   bool has_room_locked() const noexcept {

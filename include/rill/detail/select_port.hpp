@@ -56,6 +56,20 @@ class select_port {
     core_->enqueue_receiver_locked(w, slot);
   }
 
+  /// Reserves room for one send if that needs no waiting (see
+  /// channel_core::reserve): `done`, `disconnected` or `would_block`.
+  /// Never queues. Requires: as try_send_locked.
+  op_result try_reserve_locked(waiter<T>*& committed) const noexcept { return core_->try_reserve_locked(committed); }
+
+  /// Queues `w` as a reserve; a partner that claims it grants the room
+  /// (writing a rendezvous channel's committed receiver to `committed`).
+  /// Requires: the caller holds mutex() and, under this same hold,
+  /// try_reserve_locked said `would_block`; `w` is not queued anywhere;
+  /// `w` and `committed` stay valid until `w` is claimed or withdrawn.
+  void enqueue_reserve_locked(waiter<T>& w, waiter<T>*& committed) const noexcept {
+    core_->enqueue_reserve_locked(w, committed);
+  }
+
   /// Withdraws `w` if it is still queued (a partner may have unlinked it
   /// already). Takes the lock itself. Requires: the caller holds no
   /// channel lock.
