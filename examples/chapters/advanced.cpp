@@ -2,7 +2,8 @@
 //
 // Receiving as a loop, waiting on several channels at once (with a timeout),
 // composing channels into a pipeline, deciding what a producer does when its
-// consumer cannot keep up, batches, timer channels, and stopping a worker.
+// consumer cannot keep up, batches, timer channels, permits in a select, and
+// stopping a worker.
 #include <rill/rill.hpp>
 
 #include "chapter.hpp"
@@ -311,6 +312,33 @@ void ticker(page& p) {
           "every job was taken and the ticker drove the housekeeping, well before the deadline");
 }
 
+void permits(page& p) {
+  // A producer that builds each value only once it can go, and that stops
+  // when told, waits in one select for room (a permit) or the stop. When
+  // the stop wins, it holds no value: nothing was built that could be lost.
+  auto [out_tx, out] = rill::sync_channel<std::string>(2);
+  auto [stop_tx, stop] = rill::channel<bool>();
+  std::thread producer([out_tx = std::move(out_tx), stop = stop]() mutable {
+    for (int built = 0;;) {
+      auto r = rill::select(rill::reserve(out_tx), rill::recv(stop));
+      if (r.index() == 1) return;
+      auto& permit = std::get<0>(r);
+      if (!permit) return;
+      (void)permit->send(fmt::format("report {}", ++built));  // never waits, never refused for room
+    }
+  });
+  std::vector<std::string> reports;
+  for (int i = 0; i < 5; ++i) reports.push_back(out.recv().value());
+  (void)stop_tx.send(true);
+  producer.join();
+  while (auto r = out.try_recv()) reports.push_back(std::move(*r));
+  p.say("a select over reserve(out) and recv(stop): {} reports received, the last \"{}\"", reports.size(),
+        reports.back());
+  p.check(reports.size() >= 5 && reports.size() <= 7 &&
+              reports.back() == fmt::format("report {}", reports.size()),
+          "every report built was delivered, in order; the stop left none half-sent");
+}
+
 void stopping(page& p) {
   // A worker blocked in recv ends when its std::jthread is asked to stop:
   // the channel stays open, and the message sent afterwards is still there.
@@ -337,6 +365,7 @@ constexpr section sections[] = {
     {"backpressure", "Backpressure with a bounded channel", backpressure},
     {"batches", "Batches: send_many and recv_many", batches},
     {"ticker", "A ticker and a deadline as select arms", ticker},
+    {"permits", "Reserve, then build, then send: a permit in a select", permits},
     {"stopping", "Stopping a blocked worker with its std::stop_token", stopping},
 };
 
@@ -345,7 +374,7 @@ constexpr section sections[] = {
 extern const chapter advanced{
     "advanced", "Advanced features", "高级特性",
     "Loops over a channel, waiting on several at once, pipelines, what to do when a consumer falls behind, "
-    "batches, tickers, and stopping a blocked worker.",
+    "batches, tickers, permits, and stopping a blocked worker.",
     sections};
 
 }  // namespace tour
