@@ -1,8 +1,9 @@
 // A libFuzzer harness: the input bytes decode into one channel kind and a
 // sequence of single-threaded operations on it — every non-blocking,
 // timed and (where the model says it cannot block) blocking form, the batch
-// forms, waits whose stop token was triggered first, try_select, handle
-// copies and drops, weak senders, close, and asynchronous sends and
+// forms, waits whose stop token was triggered first, try_select, permits
+// (reserved, sent, released, won by a select arm), handle copies and drops,
+// weak senders, close, and asynchronous sends and
 // receives on an io_context, cancelled at chosen points and run with
 // poll(). A reference model (a deque, the waiting asynchronous sends, the
 // closed flag) predicts every synchronous result and checks every
@@ -91,6 +92,10 @@ class harness {
       ++step_;
     }
     // Tear down: every handle goes, every operation completes.
+    while (!permits_.empty()) {
+      take_permit(0).release();
+      model_slot_freed();
+    }
     txs_.clear();
     model_close();
     rxs_.clear();
@@ -113,7 +118,10 @@ class harness {
  private:
   // ---- the model ------------------------------------------------------------
 
-  bool room() const { return !closed_ && (!capacity_ || (*capacity_ > 0 && buffered_.size() < *capacity_)); }
+  /// Reserved slots count as full, as in the core.
+  bool room() const {
+    return !closed_ && (!capacity_ || (*capacity_ > 0 && buffered_.size() + permits_.size() < *capacity_));
+  }
   bool recv_ready() const { return !buffered_.empty() || !waiting_sends_.empty() || closed_; }
 
   /// What a receive takes now, if anything: the oldest buffered message (a
@@ -138,6 +146,20 @@ class harness {
       return s->id;
     }
     return std::nullopt;
+  }
+
+  /// A slot given back by a permit goes to the oldest waiting send.
+  void model_slot_freed() {
+    if (closed_ || waiting_sends_.empty()) return;
+    async_op* s = waiting_sends_.front();
+    waiting_sends_.pop_front();
+    buffered_.push_back(s->id);
+    s->outcome = async_op::expect::done;
+  }
+
+  /// The last sender or permit went: the channel disconnects.
+  void model_senders_gone() {
+    if (txs_.empty() && permits_.empty()) model_close();
   }
 
   void model_close() {
@@ -295,7 +317,7 @@ class harness {
 
   // ---- one operation ---------------------------------------------------------------
 
-  static constexpr unsigned op_count = 22;
+  static constexpr unsigned op_count = 23;
 
   void step(unsigned op, unsigned arg) {
     const auto* tx = some_sender(arg);
@@ -370,7 +392,7 @@ class harness {
         }
         break;
       case 8:
-        copy_or_drop(txs_, arg, [this] { model_close(); });
+        copy_or_drop(txs_, arg, [this] { model_senders_gone(); });
         break;
       case 9:
         copy_or_drop(rxs_, arg, [this] { model_discard(); });
@@ -418,6 +440,9 @@ class harness {
       case 20:
         stopped_waits(tx, rx);
         break;
+      case 21:
+        permits(tx, arg);
+        break;
       default:
         weak_upgrade(arg);
         break;
@@ -440,6 +465,77 @@ class harness {
     const std::size_t sent = tx.try_send_many(batch);
     check(sent == expected, "try_send_many sent other than what the model has room for");
     for (std::size_t i = sent; i < count; ++i) batch[i].take_back();
+  }
+
+  /// Permits: try_reserve, reserve_timeout(0), a blocking reserve where it
+  /// cannot block, a reserve arm of try_select; then a send with a held
+  /// permit, or a release. A reserve succeeds where the model has room (a
+  /// rendezvous channel here has no receiver waiting in a thread to commit).
+  void permits(const rill::sender<ledgered>* tx, unsigned arg) {
+    switch (arg % 6) {
+      case 0:
+      case 1:
+      case 2:
+      case 3: {
+        if (!tx || (arg % 6 == 2 && !room() && !closed_)) return;
+        const bool expected = room();
+        rill::expected<rill::permit<ledgered>, rill::errc> r = rill::unexpected(rill::errc::full);
+        switch (arg % 6) {
+          case 0:
+            r = tx->try_reserve();
+            break;
+          case 1:
+            r = tx->reserve_timeout(std::chrono::nanoseconds(arg / 6 % 2));
+            break;
+          case 2:
+            r = tx->reserve();
+            break;
+          default:
+            if (auto won = rill::try_select(rill::reserve(*tx))) r = std::move(std::get<0>(*won));
+            break;
+        }
+        check(r.has_value() == expected, "a reserve disagrees with the model's room");
+        if (r) return permits_.push_back(std::move(*r));
+        if (arg % 6 == 3 && !closed_) return;  // try_select found nothing ready
+        const auto why = closed_ ? rill::errc::disconnected : arg % 6 == 1 ? rill::errc::timeout : rill::errc::full;
+        check(r.error() == why, "a failed reserve gave the wrong reason");
+        return;
+      }
+      case 4:
+        if (!permits_.empty()) {  // send with a held permit
+          auto held = take_permit(arg / 6);
+          ledgered m = make();
+          const auto id = m.id();
+          auto r = held.send(std::move(m));
+          check(!held, "a permit that sent is not empty");
+          if (closed_) {
+            check(!r && r.error().value.id() == id, "a permit of a closed channel did not hand its value back");
+            r.error().value.take_back();
+          } else {
+            check(r.has_value(), "a permit failed to send on an open channel");
+            buffered_.push_back(id);
+            book_.mark_sent(id);
+          }
+          model_senders_gone();
+        }
+        return;
+      default:
+        if (!permits_.empty()) {  // give one back unused
+          take_permit(arg / 6).release();
+          model_slot_freed();
+          model_senders_gone();
+        }
+        return;
+    }
+  }
+
+  /// Takes a held permit out of the model's list (its slot is then no
+  /// longer counted as reserved there).
+  rill::permit<ledgered> take_permit(unsigned arg) {
+    const auto at = permits_.begin() + static_cast<std::ptrdiff_t>(arg % permits_.size());
+    rill::permit<ledgered> p = std::move(*at);
+    permits_.erase(at);
+    return p;
   }
 
   /// A receive and a send whose stop was requested before the call: both
@@ -465,7 +561,7 @@ class harness {
     rill::weak_sender<ledgered> weak = txs_[arg % txs_.size()].downgrade();
     auto strong = weak.upgrade();
     check(strong.has_value(), "a weak sender of a live sender did not upgrade");
-    check(strong->sender_count() == txs_.size() + 1, "an upgrade did not count one sender more");
+    check(strong->sender_count() == txs_.size() + permits_.size() + 1, "an upgrade did not count one sender more");
     check(weak.weak_sender_count() == 1, "weak_sender_count() does not match");
   }
 
@@ -544,7 +640,7 @@ class harness {
     check(h.size() == buffered_.size(), "size() does not match the model");
     check(h.is_closed() == closed_, "is_closed() does not match the model");
     check(h.capacity() == capacity_, "capacity() changed");
-    check(h.sender_count() == txs_.size(), "sender_count() does not match");
+    check(h.sender_count() == txs_.size() + permits_.size(), "sender_count() does not match (a permit counts)");
     check(h.receiver_count() == rxs_.size(), "receiver_count() does not match");
     check(h.waiting_senders() == waiting_sends_.size(), "waiting_senders() does not match the model");
     check(h.high_water_mark() >= h.size(), "high_water_mark() is below what is buffered");
@@ -560,6 +656,7 @@ class harness {
   std::vector<rill::sender<ledgered>> txs_;
   std::vector<rill::receiver<ledgered>> rxs_;
   std::vector<std::unique_ptr<async_op>> ops_;
+  std::vector<rill::permit<ledgered>> permits_;  ///< held: each a reserved slot and a sender
   std::deque<ledger::id_type> buffered_;
   std::deque<async_op*> waiting_sends_;
   bool closed_ = false;
