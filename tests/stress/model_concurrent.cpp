@@ -1,6 +1,7 @@
 // A model-based randomised test: in each round, thread and coroutine
 // producers and consumers run random operations — every send and receive
-// form, batches, timeouts, stop tokens, select, async_select, cancellation, copying and dropping
+// form, batches, permits, timeouts, stop tokens, select, async_select,
+// cancellation, copying and dropping
 // handles, close — on one or two channels of random kinds. A ledger
 // (support/ledger.hpp) is the oracle: every message a send reported as sent
 // is received exactly once (or, in rounds where every receiver may leave,
@@ -228,6 +229,20 @@ class producer_base : public actor_base<tx_t> {
     t.error().value.take_back();
   }
 
+  /// Sends with a permit, or gives it back first now and then and sends
+  /// without one: a permit's send fails only on a channel closed meanwhile.
+  void send_with_permit(rill::permit<ledgered>& p, ledgered m, ledger::id_type id, std::size_t lane) {
+    if (pick(0, 3) == 0) {
+      p.release();
+      auto r = handles_[lane].send(std::move(m));
+      if (r) return sent(id);
+      return refused(r.error().value, id, true, lane);
+    }
+    auto r = p.send(std::move(m));
+    if (r) return sent(id);
+    return refused(r.error().value, id, true, lane);
+  }
+
   std::vector<std::uint32_t> sequence_;
 };
 
@@ -253,7 +268,19 @@ class thread_producer : public producer_base {
     ledgered m = make(lane);
     const auto id = m.id();
     count();
-    switch (pick(0, 9)) {
+    switch (pick(0, 11)) {
+      case 10: {  // reserve with a timeout, then send with the permit
+        auto p = tx.reserve_timeout(short_wait());
+        if (!p) return refused(m, id, p.error() == rill::errc::disconnected, lane);
+        return send_with_permit(*p, std::move(m), id, lane);
+      }
+      case 11: {  // a reserve arm raced by a timeout: one that lost reserved nothing
+        auto r = rill::select(rill::reserve(tx), rill::timeout(short_wait()));
+        if (r.index() == 1) return refused(m, id, false, lane);
+        auto& p = std::get<0>(r);
+        if (!p) return refused(m, id, true, lane);
+        return send_with_permit(*p, std::move(m), id, lane);
+      }
       case 8: {  // a send stopped through its token after a short wait
         std::stop_source stop;
         auto stopper = stop_soon(stop);
@@ -619,7 +646,24 @@ class coroutine_producer : public producer_base {
     ledgered m = make(lane);
     const auto id = m.id();
     count();
-    switch (pick(0, 4)) {
+    switch (pick(0, 5)) {
+      case 5: {  // async_reserve cancelled through its slot after a short while; a permit sends or goes back
+        delayed_cancel cancel(timer, short_wait(), any_cancellation(pick(0, 2)));
+        auto [ec, p] = co_await tx.async_reserve(asio::bind_cancellation_slot(cancel.slot(), as_tuple_awaitable));
+        if (ec) {
+          RILL_EXPECT(!p);
+          RILL_EXPECT(ec == rill::errc::disconnected || ec == asio::error::operation_aborted);
+          refused(m, id, ec == rill::errc::disconnected, lane);
+        } else if (pick(0, 3) == 0) {
+          p.release();
+          refused(m, id, false, lane);
+        } else if (auto r = p.send(std::move(m))) {
+          sent(id);
+        } else {
+          refused(r.error().value, id, true, lane);
+        }
+        co_return;
+      }
       case 0: {
         auto [ec, back] = co_await tx.async_send(std::move(m), as_tuple_awaitable);
         settle(ec, back, id, lane);
