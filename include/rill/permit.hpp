@@ -40,6 +40,8 @@ namespace rill {
 /// unused. Move-only; one thread uses it at a time.
 template <class T>
 class reserve_arm;
+template <class T>
+class permit_batch;
 
 template <class T>
 class permit {
@@ -90,12 +92,75 @@ class permit {
  private:
   friend class sender<T>;
   friend class reserve_arm<T>;
+  friend class permit_batch<T>;
 
   permit(detail::core_handle<T, detail::channel_side::send> handle, detail::waiter<T>* committed) noexcept
       : handle_(std::move(handle)), committed_(committed) {}
 
   detail::core_handle<T, detail::channel_side::send> handle_;
   detail::waiter<T>* committed_ = nullptr;  ///< rendezvous channels: the receiver that takes the value
+};
+
+/// Room for several sends on a buffered channel, reserved at once by
+/// sender::reserve_many and its forms (tokio's reserve_many): `size()`
+/// slots that no other send can take. Each send() uses one; take() hands
+/// one out as a permit of its own; what is left goes back when the batch is
+/// destroyed or released. Counts as one sender while it holds any. Move-only.
+template <class T>
+class permit_batch {
+ public:
+  /// An empty batch.
+  permit_batch() noexcept = default;
+
+  permit_batch(permit_batch&& other) noexcept
+      : handle_(std::move(other.handle_)), left_(std::exchange(other.left_, 0)) {}
+
+  permit_batch& operator=(permit_batch&& other) noexcept {
+    if (this != &other) {
+      release();
+      handle_ = std::move(other.handle_);
+      left_ = std::exchange(other.left_, 0);
+    }
+    return *this;
+  }
+
+  ~permit_batch() { release(); }
+
+  /// Slots left.
+  [[nodiscard]] std::size_t size() const noexcept { return left_; }
+  [[nodiscard]] bool empty() const noexcept { return left_ == 0; }
+
+  /// Sends `value` with one of the slots, as permit::send does: never
+  /// waits; fails, handing the value back, only if the channel was closed
+  /// since the reserve. The slot is used up either way. Throws
+  /// std::logic_error on an empty batch.
+  RILL_NODISCARD_SEND expected<void, send_error<T>> send(T value) { return take().send(std::move(value)); }
+
+  /// One slot as a permit of its own (which counts as a sender while it
+  /// lives). Throws std::logic_error on an empty batch.
+  [[nodiscard]] permit<T> take() {
+    if (left_ == 0) throw std::logic_error("rill: no slot left in the permit batch");
+    permit<T> one(handle_, nullptr);
+    if (--left_ == 0) handle_.reset();
+    return one;
+  }
+
+  /// Gives the slots left back now, to the senders waiting for room, in
+  /// order; the batch is empty afterwards.
+  void release() noexcept {
+    if (left_ == 0) return;
+    handle_.get()->release_reserved_slots(std::exchange(left_, 0));
+    handle_.reset();
+  }
+
+ private:
+  friend class sender<T>;
+
+  permit_batch(detail::core_handle<T, detail::channel_side::send> handle, std::size_t slots) noexcept
+      : handle_(slots != 0 ? std::move(handle) : detail::core_handle<T, detail::channel_side::send>()), left_(slots) {}
+
+  detail::core_handle<T, detail::channel_side::send> handle_;
+  std::size_t left_ = 0;
 };
 
 template <class T>
@@ -139,6 +204,54 @@ expected<permit<T>, errc> sender<T>::reserve_limited(detail::wait_limit limit) c
   const auto r = detail::attempt_then_park(c, limit, [&](detail::waiter<T>& w) { return c.reserve(&w, committed); });
   if (r == detail::blocking_result::done) return permit<T>(handle_, committed);
   return unexpected(detail::reason_of(r));
+}
+
+template <class T>
+expected<permit_batch<T>, errc> sender<T>::reserve_many(std::size_t n) const {
+  return reserve_many_limited(n, {});
+}
+
+template <class T>
+expected<permit_batch<T>, errc> sender<T>::reserve_many(std::size_t n, std::stop_token stop) const {
+  return reserve_many_limited(n, {nullptr, detail::stop_pointer(stop)});
+}
+
+template <class T>
+template <class Rep, class Period>
+expected<permit_batch<T>, errc> sender<T>::reserve_many_timeout(std::size_t n,
+                                                                const std::chrono::duration<Rep, Period>& timeout,
+                                                                std::stop_token stop) const {
+  const detail::steady_deadline deadline = detail::deadline_after(timeout);
+  return reserve_many_limited(n, {&deadline, detail::stop_pointer(stop)});
+}
+
+template <class T>
+expected<permit_batch<T>, errc> sender<T>::try_reserve_many(std::size_t n) const {
+  check_reserve_many(n);
+  if (n == 0) return permit_batch<T>();
+  const auto r = core().reserve_many(n, nullptr);
+  if (r == detail::op_result::done) return permit_batch<T>(handle_, n);
+  return unexpected(r == detail::op_result::disconnected ? errc::disconnected : errc::full);
+}
+
+template <class T>
+expected<permit_batch<T>, errc> sender<T>::reserve_many_limited(std::size_t n, detail::wait_limit limit) const {
+  check_reserve_many(n);
+  if (n == 0) return permit_batch<T>();
+  detail::channel_core<T>& c = core();
+  const auto r = detail::attempt_then_park(c, limit, [&](detail::waiter<T>& w) { return c.reserve_many(n, &w); });
+  if (r == detail::blocking_result::done) return permit_batch<T>(handle_, n);
+  return unexpected(detail::reason_of(r));
+}
+
+template <class T>
+void sender<T>::check_reserve_many(std::size_t n) const {
+  const auto cap = capacity();
+  if (cap && (*cap == 0 || n > *cap))
+    throw std::invalid_argument(*cap == 0 ? "rill: reserve_many needs a buffered channel; a rendezvous channel has no "
+                                            "slots (reserve() commits one receiver)"
+                                          : "rill: reserve_many(n) with n above the channel's capacity could never "
+                                            "complete");
 }
 
 /// A reserve arm of select, try_select and async_select: wins with a permit

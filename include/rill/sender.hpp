@@ -31,6 +31,8 @@ template <class T>
 class weak_sender;
 template <class T>
 class permit;
+template <class T>
+class permit_batch;
 
 /// The sending end of a channel. Cheap to copy: every copy is one more
 /// producer, and the channel disconnects for receivers when the last copy is
@@ -241,6 +243,21 @@ class sender {
   [[nodiscard]] expected<permit<T>, errc> reserve_deadline(const std::chrono::time_point<Clock, Duration>& deadline,
                                                            std::stop_token stop = {}) const;
 
+  /// Reserves `n` slots at once, as a permit_batch: waits until all `n` are
+  /// free, gathering them in its turn with the other waiting sends (so it
+  /// is not passed over by single sends), and gives back what it gathered
+  /// if it times out or is stopped. Needs a buffered channel and n <= its
+  /// capacity, else throws std::invalid_argument; n == 0 gives an empty
+  /// batch at once. No select arm or asynchronous form.
+  [[nodiscard]] expected<permit_batch<T>, errc> reserve_many(std::size_t n) const;
+  [[nodiscard]] expected<permit_batch<T>, errc> reserve_many(std::size_t n, std::stop_token stop) const;
+  /// Reserves `n` slots only if they are all free now (errc::full otherwise).
+  [[nodiscard]] expected<permit_batch<T>, errc> try_reserve_many(std::size_t n) const;
+  template <class Rep, class Period>
+  [[nodiscard]] expected<permit_batch<T>, errc> reserve_many_timeout(std::size_t n,
+                                                                     const std::chrono::duration<Rep, Period>& timeout,
+                                                                     std::stop_token stop = {}) const;
+
   /// Waits for room as reserve() does, as an Asio asynchronous operation
   /// (any completion token; rill::use_task too). Completion signature:
   /// void(std::error_code, permit<T>), the permit empty on error:
@@ -272,6 +289,8 @@ class sender {
   detail::channel_core<T>& core() const { return handle_.checked(); }
 
   expected<permit<T>, errc> reserve_limited(detail::wait_limit limit) const;
+  expected<permit_batch<T>, errc> reserve_many_limited(std::size_t n, detail::wait_limit limit) const;
+  void check_reserve_many(std::size_t n) const;
 
   expected<void, send_timeout_error<T>> send_limited(T& value, detail::wait_limit limit) const {
     const auto r = detail::blocking_send(core(), value, limit);

@@ -468,24 +468,37 @@ class harness {
   }
 
   /// Permits: try_reserve, reserve_timeout(0), a blocking reserve where it
-  /// cannot block, a reserve arm of try_select; then a send with a held
+  /// cannot block, a reserve arm of try_select, try_reserve_many (buffered
+  /// channels; its slots held as permits); then a send with a held
   /// permit, or a release. A reserve succeeds where the model has room (a
   /// rendezvous channel here has no receiver waiting in a thread to commit).
   void permits(const rill::sender<ledgered>* tx, unsigned arg) {
-    switch (arg % 6) {
+    switch (arg % 7) {
+      case 6:
+        if (tx && capacity_ != 0u) {  // try_reserve_many, its slots taken out as permits
+          const std::size_t n = 1 + arg / 7 % (capacity_ ? *capacity_ : 3);
+          const std::size_t free = !capacity_ ? n : *capacity_ - buffered_.size() - permits_.size();
+          auto batch = tx->try_reserve_many(n);
+          check(batch.has_value() == (!closed_ && free >= n), "try_reserve_many disagrees with the model's room");
+          if (!batch) return check(batch.error() == (closed_ ? rill::errc::disconnected : rill::errc::full),
+                                   "a failed try_reserve_many gave the wrong reason");
+          check(batch->size() == n, "try_reserve_many reserved another number of slots");
+          while (!batch->empty()) permits_.push_back(batch->take());
+        }
+        return;
       case 0:
       case 1:
       case 2:
       case 3: {
-        if (!tx || (arg % 6 == 2 && !room() && !closed_)) return;
+        if (!tx || (arg % 7 == 2 && !room() && !closed_)) return;
         const bool expected = room();
         rill::expected<rill::permit<ledgered>, rill::errc> r = rill::unexpected(rill::errc::full);
-        switch (arg % 6) {
+        switch (arg % 7) {
           case 0:
             r = tx->try_reserve();
             break;
           case 1:
-            r = tx->reserve_timeout(std::chrono::nanoseconds(arg / 6 % 2));
+            r = tx->reserve_timeout(std::chrono::nanoseconds(arg / 7 % 2));
             break;
           case 2:
             r = tx->reserve();
@@ -496,14 +509,14 @@ class harness {
         }
         check(r.has_value() == expected, "a reserve disagrees with the model's room");
         if (r) return permits_.push_back(std::move(*r));
-        if (arg % 6 == 3 && !closed_) return;  // try_select found nothing ready
-        const auto why = closed_ ? rill::errc::disconnected : arg % 6 == 1 ? rill::errc::timeout : rill::errc::full;
+        if (arg % 7 == 3 && !closed_) return;  // try_select found nothing ready
+        const auto why = closed_ ? rill::errc::disconnected : arg % 7 == 1 ? rill::errc::timeout : rill::errc::full;
         check(r.error() == why, "a failed reserve gave the wrong reason");
         return;
       }
       case 4:
         if (!permits_.empty()) {  // send with a held permit
-          auto held = take_permit(arg / 6);
+          auto held = take_permit(arg / 7);
           ledgered m = make();
           const auto id = m.id();
           auto r = held.send(std::move(m));
@@ -521,7 +534,7 @@ class harness {
         return;
       default:
         if (!permits_.empty()) {  // give one back unused
-          take_permit(arg / 6).release();
+          take_permit(arg / 7).release();
           model_slot_freed();
           model_senders_gone();
         }

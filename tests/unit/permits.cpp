@@ -297,3 +297,151 @@ TEST_CASE("reserve arms racing with receives and other arms: every message arriv
   REQUIRE(threads.join() == "");
   CHECK(expected == messages);
 }
+
+TEST_CASE("reserve_many holds several slots at once; its sends keep their order", "[permit][reserve_many]") {
+  auto [tx, rx] = rill::sync_channel<std::string>(3);
+  REQUIRE(tx.send("a"));
+  CHECK(tx.try_reserve_many(3) == rill::unexpected(rill::errc::full));  // two free, nothing reserved
+  auto batch = tx.try_reserve_many(2);
+  REQUIRE(batch);
+  CHECK(batch->size() == 2);
+  CHECK(rill_test::refused(tx.try_send("b"), rill::errc::full, "b"));
+  REQUIRE(batch->send("x"));
+  auto one = batch->take();  // the last slot, as a permit of its own
+  CHECK(batch->empty());
+  CHECK_THROWS_AS((void)batch->send("too many"), std::logic_error);
+  REQUIRE(one.send("y"));
+  CHECK(rx.recv() == "a");
+  CHECK(rx.recv() == "x");
+  CHECK(rx.recv() == "y");
+}
+
+TEST_CASE("reserve_many refuses what could never complete, clearly", "[permit][reserve_many]") {
+  auto [tx, rx] = rill::sync_channel<int>(2);
+  CHECK_THROWS_AS((void)tx.reserve_many(3), std::invalid_argument);
+  auto [rtx, rrx] = rill::sync_channel<int>(0);
+  CHECK_THROWS_AS((void)rtx.try_reserve_many(1), std::invalid_argument);
+  auto none = tx.reserve_many(0);
+  REQUIRE(none);
+  CHECK(none->empty());
+  auto [utx, urx] = rill::channel<int>();
+  auto many = utx.reserve_many(1000);
+  REQUIRE(many);
+  CHECK(many->size() == 1000);
+}
+
+TEST_CASE("a waiting reserve_many gathers freed slots in its turn: a later send does not pass it",
+          "[permit][reserve_many]") {
+  auto [tx, rx] = rill::sync_channel<std::string>(2);
+  REQUIRE(tx.send("a"));
+  REQUIRE(tx.send("b"));
+  rill_test::scoped_threads threads;
+  threads.spawn([tx = tx] {
+    auto batch = tx.reserve_many(2);
+    RILL_EXPECT(batch.has_value());
+    RILL_EXPECT(batch->send("x"));
+    RILL_EXPECT(batch->send("y"));
+  });
+  REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 1; }));
+  threads.spawn([tx = tx] { RILL_EXPECT(tx.send("c")); });
+  REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 2; }));
+  CHECK(rx.recv() == "a");
+  // The slot freed went to the reserve, which waits for one more: the send
+  // queued behind it still waits.
+  CHECK(tx.waiting_senders() == 2);
+  CHECK(rx.size() == 1);
+  CHECK(rx.recv() == "b");
+  // Both slots reserved now; "c" still waits while the batch sends.
+  REQUIRE(eventually([&rx = rx] { return rx.size() == 2; }));
+  CHECK(rx.recv() == "x");
+  CHECK(rx.recv() == "y");
+  CHECK(rx.recv() == "c");
+  REQUIRE(threads.join() == "");
+}
+
+TEST_CASE("a reserve_many that gives up or sees the channel closed gives back the slots it gathered",
+          "[permit][reserve_many][stop_token]") {
+  auto [tx, rx] = rill::sync_channel<std::string>(2);
+  REQUIRE(tx.send("a"));
+  REQUIRE(tx.send("b"));
+  std::stop_source stop;
+  rill_test::scoped_threads threads;
+  rill::errc why{};
+  const bool close = GENERATE(false, true);
+  threads.spawn([&, tx = tx] {
+    auto batch = tx.reserve_many(2, stop.get_token());
+    RILL_EXPECT(!batch.has_value());
+    if (!batch) why = batch.error();
+  });
+  REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 1; }));
+  threads.spawn([tx = tx] { (void)tx.send("c"); });
+  REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 2; }));
+  CHECK(rx.recv() == "a");  // gathered by the reserve
+  if (close) {
+    rx.close();
+    REQUIRE(threads.join() == "");
+    CHECK(why == rill::errc::disconnected);
+    CHECK(rx.recv() == "b");
+    CHECK(rx.recv() == rill_test::recv_disconnected);
+  } else {
+    stop.request_stop();
+    REQUIRE(threads.join() == "");  // the send of "c" got the slot given back
+    CHECK(why == rill::errc::stopped);
+    CHECK(rx.recv() == "b");
+    CHECK(rx.recv() == "c");
+    CHECK(tx.try_reserve_many(2).has_value());  // nothing left reserved
+  }
+}
+
+TEST_CASE("a permit batch dropped with slots left gives them to the waiting senders, in order",
+          "[permit][reserve_many]") {
+  auto [tx, rx] = rill::sync_channel<int>(3);
+  auto batch = tx.reserve_many(3);
+  REQUIRE(batch);
+  REQUIRE(batch->send(1));
+  rill_test::scoped_threads threads;
+  threads.spawn([tx = tx] { RILL_EXPECT(tx.send(2)); });
+  REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 1; }));
+  threads.spawn([tx = tx] { RILL_EXPECT(tx.send(3)); });
+  REQUIRE(eventually([&tx = tx] { return tx.waiting_senders() == 2; }));
+  batch = rill::permit_batch<int>();  // two slots back: both sends go in
+  REQUIRE(threads.join() == "");
+  CHECK(rx.recv() == 1);
+  CHECK(rx.recv() == 2);
+  CHECK(rx.recv() == 3);
+}
+
+TEST_CASE("reserve_many racing with sends, reserves and receives: every message once, in per-producer order",
+          "[permit][reserve_many][stress]") {
+  const auto capacity = GENERATE(std::size_t{2}, std::size_t{5});
+  constexpr int per_producer = 600;
+  auto [tx, rx] = rill::sync_channel<int>(capacity);
+  rill_test::scoped_threads threads;
+  for (int producer = 0; producer < 2; ++producer)
+    threads.spawn([tx = tx, producer, capacity] {
+      for (int i = 0; i < per_producer;) {
+        const int value = producer * per_producer + i;
+        if (producer == 1 || i % 4 == 0) {
+          RILL_EXPECT(tx.send(value));
+          ++i;
+          continue;
+        }
+        // Timeouts give gathered slots back now and then.
+        const std::size_t n = std::min<std::size_t>(capacity, static_cast<std::size_t>(per_producer - i));
+        auto batch = tx.reserve_many_timeout(n, std::chrono::microseconds(i % 7 == 0 ? 50 : 100000));
+        if (!batch) continue;
+        while (!batch->empty() && i < per_producer && i % 4 != 0) RILL_EXPECT(batch->send(producer * per_producer + i++));
+      }
+    });
+  rill_test::drop(tx);
+  std::vector<int> last(2, -1);
+  int received = 0;
+  for (int m : rx) {
+    const auto producer = static_cast<std::size_t>(m / per_producer);
+    REQUIRE(m > last[producer]);
+    last[producer] = m;
+    ++received;
+  }
+  REQUIRE(threads.join() == "");
+  CHECK(received == 2 * per_producer);
+}

@@ -7,8 +7,9 @@
 //     message, and a losing send arm never delivers one.
 //  2. Live receive waiters exist only while the buffer is empty, and live
 //     send waiters only while it is full (always, for a rendezvous channel),
-//     where slots reserved by permits count as full: an operation that could
-//     proceed never queues. Queues may also hold
+//     where slots reserved by permits, and those a waiting reserve_many has
+//     gathered, count as full: an operation that could proceed never
+//     queues. Queues may also hold
 //     stale arms of selects that completed elsewhere; whoever meets one
 //     unlinks it (its claim fails), so stale arms never block progress.
 //     Notify-only receivers (asynchronous ones) are the exception: they are
@@ -224,6 +225,38 @@ class channel_core {
     return op_result::queued;
   }
 
+  /// Reserves `n` slots of a buffered channel at once (1 <= n <= capacity,
+  /// checked by the caller): `done` or `disconnected`; otherwise, with `w`,
+  /// `queued` unless `give_up` is set, else `would_block`. A queued reserve
+  /// gathers the slots free now and then each one freed, in its turn (no
+  /// room is left free beside it, invariant 2), and completes with the
+  /// last; withdrawn or closed, it gives back what it gathered.
+  op_result reserve_many(std::size_t n, waiter<T>* w, const std::atomic<bool>* give_up = nullptr) {
+    section locked(mutex_);
+    if (closed_) return op_result::disconnected;
+    const std::size_t free = free_slots_locked();
+    if (free >= n) {
+      reserved_ += n;
+      return op_result::done;
+    }
+    if (w == nullptr || gave_up(give_up)) return op_result::would_block;
+    reserved_ += free;
+    w->reserve_wanted = n;
+    w->reserve_gathered = free;
+    w->status = wait_status::pending;
+    w->reserves = true;
+    senders_waiting_.push_back(*w);
+    return op_result::queued;
+  }
+
+  /// Gives back `n` reserved slots unused (a batch of permits): to the
+  /// waiting senders and reserves, in order.
+  void release_reserved_slots(std::size_t n) noexcept {
+    section locked(mutex_);
+    reserved_ -= n;
+    if (!closed_) refill_locked(locked.wake, n);
+  }
+
   /// Sends `value` with a permit's room: into the reserved slot, or to its
   /// committed receiver (`committed`, rendezvous). Never waits; fails with
   /// `disconnected` (value untouched) only on a buffered channel closed
@@ -295,9 +328,9 @@ class channel_core {
   /// a partner claimed it first (its completion is then on the way and must
   /// be awaited) or because it never was.
   bool abort(waiter<T>& w) noexcept {
-    std::lock_guard lock(mutex_);
+    section locked(mutex_);
     if (!w.linked || !w.token->try_abort()) return false;
-    dequeue_locked(w);
+    dequeue_locked(w, locked.wake);
     return true;
   }
 
@@ -431,12 +464,15 @@ class channel_core {
   }
 
   /// Withdraws `w` if it is still queued (a partner may have unlinked it).
-  void dequeue_locked(waiter<T>& w) noexcept {
+  /// A reserve gives back the slots it gathered (see reserve_many).
+  void dequeue_locked(waiter<T>& w, completion_list& wake) noexcept {
     if (!w.linked) return;
-    if (w.send_value != nullptr || w.reserves)
-      senders_waiting_.remove(w);
-    else
-      receivers_waiting_.remove(w);
+    if (w.send_value == nullptr && !w.reserves) return receivers_waiting_.remove(w);
+    senders_waiting_.remove(w);
+    if (const std::size_t gathered = std::exchange(w.reserve_gathered, 0); gathered != 0) {
+      reserved_ -= gathered;
+      if (!closed_) refill_locked(wake, gathered);
+    }
   }
 
   static bool gave_up(const std::atomic<bool>* give_up) noexcept {
@@ -476,9 +512,12 @@ class channel_core {
     senders_waiting_.push_back(w);
   }
 
-  bool has_room_locked() const noexcept {
-    if (capacity_ == unbounded) return true;
-    return capacity_ != 0 && ring_.size() + reserved_ < capacity_;
+  bool has_room_locked() const noexcept { return free_slots_locked() != 0; }
+
+  /// Slots neither buffered nor reserved; unbounded channels have no end of them.
+  std::size_t free_slots_locked() const noexcept {
+    if (capacity_ == unbounded) return unbounded;
+    return capacity_ - ring_.size() - reserved_;
   }
 
   /// A plain receive about to wait on a rendezvous channel serves the
@@ -612,20 +651,45 @@ class channel_core {
     }
   }
 
-  /// A bounded buffer that was full may have senders queued: moves the
-  /// oldest one's value into the slot just freed, so order is kept.
-  void refill_locked(completion_list& wake) noexcept {
-    waiter<T>* s = pop_sender_locked(true);
-    if (s == nullptr) return;
-    if (s->reserves) {  // the slot goes to the reserve, for its permit's send
-      ++reserved_;
-      return finish_locked(*s, wait_status::done, wake);
-    }
-    try {
-      transfer_locked(*s, wake, [&] { push_locked(std::move(*s->send_value)); });
-    } catch (...) {
-      // The sender keeps its value and tries again itself; the receive that
-      // made room has succeeded, so the exception is not its to report.
+  /// A bounded buffer that was full may have senders queued: the `freed`
+  /// slots just freed go to them in order, each to the oldest: its value
+  /// moves in, or a reserve takes it (a reserve of several gathers it and
+  /// completes with its last).
+  void refill_locked(completion_list& wake, std::size_t freed = 1) noexcept {
+    while (freed != 0) {
+      auto* s = static_cast<waiter<T>*>(senders_waiting_.front());
+      if (s == nullptr) return;
+      if (s->reserves && s->reserve_gathered + 1 < s->reserve_wanted) {
+        // Not claimed yet: its owner can still withdraw it, and then gives
+        // back what it gathered (dequeue_locked).
+        ++s->reserve_gathered;
+        ++reserved_;
+        --freed;
+        continue;
+      }
+      senders_waiting_.remove(*s);
+      if (!s->token->try_claim(s->arm)) {
+        // Completed elsewhere (another arm of its select): what it
+        // gathered is free again, with the slot it was offered.
+        const std::size_t gathered = std::exchange(s->reserve_gathered, 0);
+        reserved_ -= gathered;
+        freed += gathered;
+        continue;
+      }
+      --freed;
+      if (s->reserves) {  // the slot goes to the reserve, for its permits' sends
+        ++reserved_;
+        s->reserve_gathered = 0;
+        finish_locked(*s, wait_status::done, wake);
+        continue;
+      }
+      try {
+        transfer_locked(*s, wake, [&] { push_locked(std::move(*s->send_value)); });
+      } catch (...) {
+        // The sender keeps its value and tries again itself; the receive that
+        // made room has succeeded, so the exception is not its to report.
+        return;
+      }
     }
   }
 
@@ -648,7 +712,10 @@ class channel_core {
     // Senders keep their values.
     const wait_status for_receivers = buffered_locked() == 0 ? wait_status::disconnected : wait_status::retry;
     while (waiter<T>* r = pop_receiver_locked(receiver_kind::any)) finish_locked(*r, for_receivers, wake);
-    while (waiter<T>* s = pop_sender_locked(true)) finish_locked(*s, wait_status::disconnected, wake);
+    while (waiter<T>* s = pop_sender_locked(true)) {
+      reserved_ -= std::exchange(s->reserve_gathered, 0);
+      finish_locked(*s, wait_status::disconnected, wake);
+    }
   }
 
   void close_and_discard() noexcept {

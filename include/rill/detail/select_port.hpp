@@ -74,8 +74,8 @@ class select_port {
   /// already). Takes the lock itself. Requires: the caller holds no
   /// channel lock.
   void withdraw(waiter<T>& w) const noexcept {
-    std::lock_guard lock(core_->mutex_);
-    core_->dequeue_locked(w);
+    typename channel_core<T>::section locked(core_->mutex_);
+    core_->dequeue_locked(w, locked.wake);
   }
 
   /// A receive arm that was notified but will not receive (its select was

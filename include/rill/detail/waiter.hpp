@@ -143,6 +143,11 @@ struct waiter : waiter_base {
   /// A reserve on a rendezvous channel: where the receiver committed to it
   /// is written, claimed and unlinked, before the reserve is completed.
   waiter** committed_receiver = nullptr;
+  /// A reserve of several slots (reserve_many, buffered channels): how many
+  /// it waits for, and how many it has gathered, in its turn, as they were
+  /// freed; it completes with the last.
+  std::size_t reserve_wanted = 1;
+  std::size_t reserve_gathered = 0;
 };
 
 /// FIFO of waiters on one side of a channel. Guarded by the channel's lock,
