@@ -10,5 +10,6 @@
 #include <rill/async_select.hpp>
 #include <rill/async_send.hpp>
 #include <rill/async_watch.hpp>
+#include <rill/executor_timers.hpp>
 #include <rill/task.hpp>
 #include <rill/channel.hpp>

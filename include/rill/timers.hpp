@@ -17,7 +17,8 @@
 // silent, like a Go timer's channel. The messages are sent by one thread for
 // the whole program (detail/timer_service.hpp), started with the first
 // timer; a timer whose receivers are all gone is forgotten at its next
-// deadline, or sooner when many were dropped.
+// deadline, or sooner when many were dropped. <rill/executor_timers.hpp>
+// has the same timers driven by an Asio timer on an executor instead.
 #pragma once
 
 #include <rill/channel.hpp>
@@ -35,16 +36,36 @@ using instant = std::chrono::steady_clock::time_point;
 
 namespace detail {
 
-/// A timer channel due at `first`, repeating every `period` if nonzero.
-inline receiver<instant> make_timer(instant first, instant::duration period) {
+/// A timer channel due at `first`, repeating every `period` if nonzero,
+/// whose sender `start(sender<instant>)` hands to what drives the timer. A
+/// single message due already (a zero or negative delay) is sent here
+/// instead, with nothing to drive it.
+template <class Start>
+receiver<instant> make_timer(instant first, instant::duration period, Start&& start) {
   auto [tx, rx] = channel_access::make_never_disconnected<instant>(1);
-  // Due already (a zero or negative delay): sent here, with no thread.
-  if (period == instant::duration::zero() && first <= instant::clock::now()) {
+  if (period == instant::duration::zero() && first <= instant::clock::now())
     (void)tx.try_send(first);
-    return std::move(rx);
-  }
-  timer_service::instance().add(std::move(tx), first, period);
+  else
+    std::forward<Start>(start)(std::move(tx));
   return std::move(rx);
+}
+
+/// A timer channel driven by the timer thread.
+inline receiver<instant> make_timer(instant first, instant::duration period) {
+  return make_timer(first, period,
+                    [&](sender<instant> tx) { timer_service::instance().add(std::move(tx), first, period); });
+}
+
+/// A tick's period on the steady clock; throws std::invalid_argument for
+/// one that is not positive there.
+template <class Rep, class Period>
+instant::duration tick_period(const std::chrono::duration<Rep, Period>& period) {
+  if (period <= std::chrono::duration<Rep, Period>::zero())
+    throw std::invalid_argument("rill::tick: the period must be positive");
+  const auto steady_period = std::chrono::duration_cast<instant::duration>(period);
+  if (steady_period == instant::duration::zero())
+    throw std::invalid_argument("rill::tick: the period is shorter than the steady clock's tick");
+  return steady_period;
 }
 
 }  // namespace detail
@@ -71,11 +92,7 @@ receiver<instant> at(const std::chrono::time_point<Clock, Duration>& when) {
 /// Throws std::invalid_argument for a period that is not positive.
 template <class Rep, class Period>
 receiver<instant> tick(const std::chrono::duration<Rep, Period>& period) {
-  if (period <= std::chrono::duration<Rep, Period>::zero())
-    throw std::invalid_argument("rill::tick: the period must be positive");
-  const auto steady_period = std::chrono::duration_cast<instant::duration>(period);
-  if (steady_period == instant::duration::zero())
-    throw std::invalid_argument("rill::tick: the period is shorter than the steady clock's tick");
+  const instant::duration steady_period = detail::tick_period(period);
   return detail::make_timer(instant::clock::now() + steady_period, steady_period);
 }
 

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <vector>
@@ -16,6 +17,28 @@
 namespace rill::detail {
 
 using timer_clock = std::chrono::steady_clock;
+
+/// What every timer channel does at its deadline, whoever drives it (the
+/// timer thread, or an Asio timer: executor_timers.hpp): try_sends the
+/// deadline on `tx`, and returns the next deadline, or nothing once the
+/// timer ends. A try_send takes the channel's lock, never waits, and wakes
+/// its receiver after releasing it; a time_point's move cannot throw. It
+/// fails with full when the last tick was not taken yet (skipped: the
+/// channel's capacity of 1), and with disconnected once the receivers are
+/// gone (the timer ends). The next deadline is the first on the period's
+/// grid after now: deadlines missed while the driver was late are skipped,
+/// as a full channel skips a tick nobody took.
+inline std::optional<timer_clock::time_point> fire_timer(const sender<timer_clock::time_point>& tx,
+                                                         timer_clock::time_point deadline,
+                                                         timer_clock::duration period) {
+  const auto sent = tx.try_send(deadline);
+  const bool receivers_gone = !sent && sent.error().is_disconnected();
+  if (receivers_gone || period == timer_clock::duration::zero()) return std::nullopt;
+  const timer_clock::time_point now = timer_clock::now();
+  deadline += period;
+  if (deadline <= now) deadline += ((now - deadline) / period + 1) * period;
+  return deadline;
+}
 
 /// A heap of deadlines served by one thread, started with the first timer:
 /// at each deadline it try_sends the deadline on the timer's channel, whose

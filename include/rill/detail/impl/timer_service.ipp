@@ -55,18 +55,9 @@ RILL_DECL void timer_service::run() {
     // reference count), then pop.
     timer fired = heap_.top();
     heap_.pop();
-    // A try_send takes the channel's lock, never waits, and wakes its
-    // receiver after releasing it; a time_point's move cannot throw. It
-    // fails with full when the last tick was not taken yet (skipped), and
-    // with disconnected once the receivers are gone (the timer ends).
-    const auto sent = fired.tx.try_send(fired.deadline);
-    const bool receivers_gone = !sent && sent.error().is_disconnected();
-    if (receivers_gone || fired.period == timer_clock::duration::zero()) continue;
-    // The next deadline after now: the ones missed while this thread was
-    // late are skipped, as a full channel skips a tick nobody took.
-    const timer_clock::time_point now = timer_clock::now();
-    fired.deadline += fired.period;
-    if (fired.deadline <= now) fired.deadline += ((now - fired.deadline) / fired.period + 1) * fired.period;
+    const auto next = fire_timer(fired.tx, fired.deadline, fired.period);
+    if (!next) continue;
+    fired.deadline = *next;
     heap_.push(std::move(fired));
   }
 }
