@@ -134,7 +134,20 @@ class permit_batch {
   /// waits; fails, handing the value back, only if the channel was closed
   /// since the reserve. The slot is used up either way. Throws
   /// std::logic_error on an empty batch.
-  RILL_NODISCARD_SEND expected<void, send_error<T>> send(T value) { return take().send(std::move(value)); }
+  RILL_NODISCARD_SEND expected<void, send_error<T>> send(T value) {
+    if (left_ == 0) throw std::logic_error("rill: no slot left in the permit batch");
+    // The slot is used up whatever happens, as with permit::send; the
+    // batch's sender count goes with its last slot, after that send.
+    --left_;
+    const struct drop_when_used_up {
+      permit_batch& batch;
+      ~drop_when_used_up() {
+        if (batch.left_ == 0) batch.handle_.reset();
+      }
+    } guard{*this};
+    if (handle_.get()->send_reserved(value, nullptr) == detail::op_result::done) return {};
+    return unexpected(send_error<T>{std::move(value)});
+  }
 
   /// One slot as a permit of its own (which counts as a sender while it
   /// lives). Throws std::logic_error on an empty batch.
