@@ -99,15 +99,16 @@ class thread_token : public claim_token {
       // An interrupted token that sleeps again (wait_completed after a stop)
       // announces it the same way.
       if (s != parked && !state_.compare_exchange_strong(s, parked, std::memory_order_acquire)) continue;
-      park_wait(state_, parked, sleep_limit(limit));
+      steady_deadline next_poll;
+      park_wait(state_, parked, sleep_limit(limit, next_poll));
     }
   }
 
   /// Until when one sleep may last: the deadline, or, when the stop is
-  /// polled, a poll interval from now if that comes first.
-  static const steady_deadline* sleep_limit(wait_limit limit) noexcept {
+  /// polled, a poll interval from now (written to `next_poll`) if that
+  /// comes first.
+  static const steady_deadline* sleep_limit(wait_limit limit, steady_deadline& next_poll) noexcept {
     if (!stop_by_polling || limit.stop == nullptr) return limit.deadline;
-    thread_local steady_deadline next_poll;
     next_poll = std::chrono::steady_clock::now() + stop_poll_interval;
     if (limit.deadline != nullptr && *limit.deadline < next_poll) return limit.deadline;
     return &next_poll;
