@@ -20,6 +20,7 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/io_context.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -47,6 +48,7 @@ class input {
  public:
   input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
   bool done() const { return pos_ >= size_; }
+  std::size_t size() const { return size_; }
   std::uint8_t next() { return pos_ < size_ ? data_[pos_++] : 0; }
 
  private:
@@ -68,7 +70,7 @@ struct async_op {
 
 class harness {
  public:
-  harness(input& in) : in_(in), book_(4096) {
+  harness(input& in) : in_(in), book_(ledger_size(in)) {
     const std::uint8_t k = in_.next();
     switch (k % 3) {
       case 0:
@@ -86,7 +88,7 @@ class harness {
   }
 
   void run() {
-    while (!in_.done() && step_ < 2000) {
+    while (!in_.done() && step_ < max_steps) {
       const std::uint8_t b = in_.next();
       step(b % op_count, b / op_count);
       ++step_;
@@ -105,6 +107,12 @@ class harness {
       if (!op->completed) fail("an operation did not complete after every handle was gone", step_);
     ops_.clear();
   }
+
+  static constexpr std::size_t max_steps = 2000;
+
+  /// Room in the ledger for every message a run can make: one byte is one
+  /// step, and a step makes at most a try_send_many's 5 messages.
+  static std::size_t ledger_size(const input& in) { return 5 * std::min(in.size(), max_steps) + 16; }
 
   void verify() {
     book_.allow_discards();  // every receiver is gone at the end
