@@ -436,6 +436,9 @@ TEST_CASE("task: a permit won in async_select sends the value built after the ro
   spawn_into(io, body(), o);
   std::thread consumer([rx = rx, control_tx = control_tx] {
     for (int i = 0; i < 3; ++i) (void)rx.recv();
+    // The stop goes once the third value is buffered: the channel is full
+    // then, so only the stop arm can win the task's next select.
+    while (rx.size() != 1) std::this_thread::yield();
     (void)control_tx.send(0);
   });
   io.run();
