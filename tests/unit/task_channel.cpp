@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/inline_budget_check.hpp"
+#include "support/test_support.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -438,7 +439,8 @@ TEST_CASE("task: a permit won in async_select sends the value built after the ro
     for (int i = 0; i < 3; ++i) (void)rx.recv();
     // The stop goes once the third value is buffered: the channel is full
     // then, so only the stop arm can win the task's next select.
-    while (rx.size() != 1) std::this_thread::yield();
+    // Bounded: should the value never come, the checks below fail.
+    (void)rill_test::eventually([&] { return rx.size() == 1; });
     (void)control_tx.send(0);
   });
   io.run();
