@@ -4,9 +4,11 @@
 #include <rill/detail/blocking_ops.hpp>
 #include <rill/detail/core_handle.hpp>
 #include <rill/error.hpp>
+#include <rill/overflow.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <ranges>
 #include <stop_token>
@@ -221,6 +223,13 @@ class sender {
   [[nodiscard]] std::size_t high_water_mark() const { return core().high_water_mark(); }
   /// Restarts the high-water mark from the number of messages buffered now.
   void reset_high_water_mark() const { core().reset_high_water_mark(); }
+  /// Messages the channel destroyed without delivering them: dropped by
+  /// its overflow policy, or buffered when the last receiver went. Each
+  /// went to the undelivered hook, if the channel has one.
+  [[nodiscard]] std::uint64_t undelivered_count() const { return core().undelivered_count(); }
+  /// What a send on a full channel does (sync_channel's policy; `wait` for
+  /// unbounded and rendezvous channels).
+  [[nodiscard]] overflow overflow_policy() const { return core().overflow_policy(); }
 
   // ---- two-phase send: reserve room, then send with the permit -------------
   // Defined in <rill/permit.hpp>, which <rill/channel.hpp> includes. Each

@@ -3,6 +3,8 @@
 // timed and (where the model says it cannot block) blocking form, the batch
 // forms, waits whose stop token was triggered first, try_select, permits
 // (reserved, sent, released, won by a select arm), handle copies and drops,
+// overflow policies (whose drops, and the last receiver's discards, the
+// undelivered hook must see in the model's order),
 // weak senders, close, and asynchronous sends and
 // receives on an io_context, cancelled at chosen points and run with
 // poll(). A reference model (a deque, the waiting asynchronous sends, the
@@ -78,11 +80,14 @@ class harness {
         break;
       case 1:
         capacity_ = 1 + (k / 3) % 4;
+        policy_ = static_cast<rill::overflow>(k / 12 % 4);
         break;
       default:
         capacity_ = 0;
     }
-    auto [tx, rx] = capacity_ ? rill::sync_channel<ledgered>(*capacity_) : rill::channel<ledgered>();
+    rill::undelivered_hook<ledgered> hook = [this](ledgered&& m) { hooked_.push_back(m.receive()); };
+    auto [tx, rx] = capacity_ ? rill::sync_channel<ledgered>(*capacity_, policy_, std::move(hook))
+                              : rill::channel<ledgered>(std::move(hook));
     txs_.push_back(std::move(tx));
     rxs_.push_back(std::move(rx));
   }
@@ -103,6 +108,7 @@ class harness {
     rxs_.clear();
     model_discard();
     poll();
+    check_hooked();
     for (auto& op : ops_)
       if (!op->completed) fail("an operation did not complete after every handle was gone", step_);
     ops_.clear();
@@ -130,6 +136,38 @@ class harness {
   bool room() const {
     return !closed_ && (!capacity_ || (*capacity_ > 0 && buffered_.size() + permits_.size() < *capacity_));
   }
+  /// Whether a send completes now: room, or a full channel whose policy
+  /// drops instead of waiting.
+  bool send_ready() const {
+    return room() || (!closed_ && capacity_.value_or(0) > 0 && policy_ != rill::overflow::wait);
+  }
+
+  /// A send that completes puts `id` in the buffer or, on a full channel,
+  /// drops what the policy says.
+  void model_buffer(ledger::id_type id) {
+    if (room()) return buffered_.push_back(id);
+    if (policy_ == rill::overflow::drop_newest || buffered_.empty()) return model_drop(id);
+    do {
+      model_drop(buffered_.front());
+      buffered_.pop_front();
+    } while (policy_ == rill::overflow::keep_latest && !buffered_.empty());
+    buffered_.push_back(id);
+  }
+
+  /// The channel destroys `id` undelivered: the hook gets it.
+  void model_drop(ledger::id_type id) {
+    expected_drops_.push_back(id);
+    ++undelivered_;
+  }
+
+  /// The hook saw exactly what the model dropped or discarded, in order.
+  void check_hooked() {
+    check(std::equal(hooked_.begin(), hooked_.end(), expected_drops_.begin(), expected_drops_.end()),
+          "the undelivered hook saw other messages than the model dropped");
+    hooked_.clear();
+    expected_drops_.clear();
+  }
+
   bool recv_ready() const { return !buffered_.empty() || !waiting_sends_.empty() || closed_; }
 
   /// What a receive takes now, if anything: the oldest buffered message (a
@@ -176,9 +214,11 @@ class harness {
     waiting_sends_.clear();
   }
 
+  /// What is buffered goes to the hook.
   void model_discard() {
     model_close();
-    buffered_.clear();  // destroyed by the channel: the ledger sees it
+    for (const auto id : buffered_) model_drop(id);
+    buffered_.clear();
   }
 
   // ---- helpers -------------------------------------------------------------------
@@ -207,12 +247,12 @@ class harness {
   template <class Error>
   void send_outcome(bool sent, Error* error, ledger::id_type id, bool disconnected) {
     if (sent) {
-      check(room(), "a send succeeded where the model has no room");
-      buffered_.push_back(id);
+      check(send_ready(), "a send succeeded where the model has no room");
+      model_buffer(id);
       book_.mark_sent(id);
       return;
     }
-    check(!room(), "a send was refused where the model has room");
+    check(!send_ready(), "a send was refused where the model has room");
     check(disconnected == closed_, "a send's full/disconnected does not match the model");
     check(error->value.id() == id, "a refused send handed back another message");
     error->value.take_back();
@@ -234,8 +274,8 @@ class harness {
     op.id = m.id();
     if (closed_) {
       op.outcome = async_op::expect::disconnected;
-    } else if (room()) {
-      buffered_.push_back(op.id);
+    } else if (send_ready()) {
+      model_buffer(op.id);
       op.outcome = async_op::expect::done;
     } else {
       waiting_sends_.push_back(&op);
@@ -348,7 +388,7 @@ class harness {
         }
         break;
       case 2:
-        if (tx && (room() || closed_)) {  // send, where it cannot block
+        if (tx && (send_ready() || closed_)) {  // send, where it cannot block
           ledgered m = make();
           const auto id = m.id();
           auto r = tx->send(std::move(m));
@@ -456,6 +496,7 @@ class harness {
         break;
     }
     observe();
+    check_hooked();
   }
 
   /// try_send_many of `count` new messages: the prefix the model has room
@@ -465,8 +506,8 @@ class harness {
     batch.reserve(count);  // a reallocation would copy: a copy is a new message to the ledger
     for (std::size_t i = 0; i < count; ++i) batch.push_back(make());
     std::size_t expected = 0;
-    while (expected < count && room()) {
-      buffered_.push_back(batch[expected].id());
+    while (expected < count && send_ready()) {
+      model_buffer(batch[expected].id());
       book_.mark_sent(batch[expected].id());
       ++expected;
     }
@@ -607,7 +648,7 @@ class harness {
     const auto id = m.id();
     auto send_arm = rill::send(tx, std::move(m), send_on);
     const bool recv_ready_now = recv_on && recv_ready();
-    const bool send_ready_now = send_on && (room() || closed_);
+    const bool send_ready_now = send_on && (send_ready() || closed_);
     const auto order = biased ? rill::select_order::biased : rill::select_order::random;
     std::optional<std::size_t> winner;
     std::optional<rill::expected<ledgered, rill::recv_error>> recv_result;
@@ -635,7 +676,7 @@ class harness {
       check(send_ready_now, "a send arm won that was not ready");
       check(!biased || !recv_ready_now, "biased select passed over a ready first arm");
       if (*send_result) {
-        buffered_.push_back(id);
+        model_buffer(id);
         book_.mark_sent(id);
       } else {
         check(closed_, "a send arm failed on an open channel");
@@ -665,11 +706,14 @@ class harness {
     check(h.receiver_count() == rxs_.size(), "receiver_count() does not match");
     check(h.waiting_senders() == waiting_sends_.size(), "waiting_senders() does not match the model");
     check(h.high_water_mark() >= h.size(), "high_water_mark() is below what is buffered");
+    check(h.undelivered_count() == undelivered_, "undelivered_count() does not match the model");
+    check(h.overflow_policy() == policy_, "overflow_policy() changed");
   }
 
   input& in_;
   ledger book_;
   std::optional<std::size_t> capacity_;
+  rill::overflow policy_ = rill::overflow::wait;
   std::uint32_t sequence_ = 0;
   std::size_t step_ = 0;
   // Declared before the handles and operations, so that it outlives them.
@@ -681,6 +725,9 @@ class harness {
   std::deque<ledger::id_type> buffered_;
   std::deque<async_op*> waiting_sends_;
   bool closed_ = false;
+  std::deque<ledger::id_type> expected_drops_;  ///< dropped or discarded by the model, not yet checked
+  std::vector<ledger::id_type> hooked_;         ///< what the hook saw, not yet checked
+  std::uint64_t undelivered_ = 0;
 };
 
 }  // namespace

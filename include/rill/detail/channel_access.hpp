@@ -13,13 +13,14 @@ namespace rill::detail {
 
 struct channel_access {
   template <class T>
-  static std::pair<sender<T>, receiver<T>> make(std::size_t capacity) {
+  static std::pair<sender<T>, receiver<T>> make(std::size_t capacity, overflow policy = overflow::wait,
+                                                undelivered_hook<T> hook = {}) {
     // Checked here rather than in the handle classes, where T may still be
     // incomplete (a message that carries a sender of its own channel).
     static_assert(check_message_type<T>());
     // The core starts with one sender, one receiver and a reference for
     // each; the two handles adopt them.
-    auto* core = new channel_core<T>(capacity);
+    auto* core = new channel_core<T>(capacity, policy, std::move(hook));
     return {sender<T>(core), receiver<T>(core)};
   }
 

@@ -29,6 +29,12 @@
 //     message stays where it was (in the buffer or with its sender), the
 //     operation that performed the move gets the exception, and a waiter
 //     involved in the failed hand-off is completed with `retry`.
+//  6. A message the channel drops (its overflow policy) or discards (the
+//     last receiver went) is destroyed, or given to the undelivered hook,
+//     only once no channel lock is held, and each one is counted. Dropped
+//     messages wait in `undelivered_` until the operation that dropped
+//     them has released the lock: it then hands them over through
+//     `notice_`, queued on its completion_list while any wait there.
 #pragma once
 
 #include <rill/detail/cache_padded.hpp>
@@ -36,9 +42,11 @@
 #include <rill/detail/ring_buffer.hpp>
 #include <rill/detail/segmented_list.hpp>
 #include <rill/detail/waiter.hpp>
+#include <rill/overflow.hpp>
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -69,8 +77,10 @@ class channel_core {
  public:
   static constexpr std::size_t unbounded = std::numeric_limits<std::size_t>::max();
 
-  /// `capacity` is `unbounded`, 0 (rendezvous), or the bounded size.
-  explicit channel_core(std::size_t capacity) : capacity_(capacity) {
+  /// `capacity` is `unbounded`, 0 (rendezvous), or the bounded size; a
+  /// policy other than `wait` needs a bounded size (checked by the caller).
+  explicit channel_core(std::size_t capacity, overflow policy = overflow::wait, undelivered_hook<T> hook = {})
+      : capacity_(capacity), overflow_(policy), on_undelivered_(std::move(hook)) {
     if (capacity != unbounded && capacity != 0) ring_ = ring_buffer<T>(capacity);
   }
 
@@ -369,6 +379,11 @@ class channel_core {
   /// mark was last reset.
   std::size_t high_water_mark() const noexcept { return high_water_.load(std::memory_order_relaxed); }
 
+  /// How many messages the channel destroyed undelivered (invariant 6).
+  std::uint64_t undelivered_count() const noexcept { return undelivered_count_.load(std::memory_order_relaxed); }
+
+  overflow overflow_policy() const noexcept { return overflow_; }
+
   /// Restarts the mark from what is buffered now.
   void reset_high_water_mark() noexcept {
     std::lock_guard lock(mutex_);
@@ -398,7 +413,7 @@ class channel_core {
         // fill a bounded buffer while more notify-only receivers wait. This
         // one is told anyway: the message it takes frees the slot our value
         // then waits for (or a later send finds).
-        if (!has_room_locked()) return wait_or_refuse_locked(value, self, wake);
+        if (!has_room_locked()) return send_when_full_locked(value, self, wake);
         push_locked(std::move(value));
       } else if (buffered_locked() == 0) {
         hand_to_locked(*r, value, wake);
@@ -407,14 +422,7 @@ class channel_core {
         // this receiver gets the oldest of them, not our newer value, so
         // nobody sees a producer's messages out of order.
         deliver_front_locked(*r, wake);
-        try {
-          push_locked(std::move(value));
-        } catch (...) {
-          // Our value stays with us, but the slot just freed must not stay
-          // empty beside a queued sender (invariant 2).
-          refill_locked(wake);
-          throw;
-        }
+        push_into_freed_locked(value, wake);
       }
       return op_result::done;
     }
@@ -422,8 +430,92 @@ class channel_core {
       push_locked(std::move(value));
       return op_result::done;
     }
-    return wait_or_refuse_locked(value, self, wake);
+    return send_when_full_locked(value, self, wake);
   }
+
+  /// A send that found a bounded buffer full: waits (queues `self`, if
+  /// given), or, under a dropping policy, completes at once, dropping a
+  /// message (invariant 6). With nothing buffered to drop (every free slot
+  /// reserved by permits), the new message is the one dropped.
+  op_result send_when_full_locked(T& value, waiter<T>* self, completion_list& wake) {
+    if (overflow_ == overflow::wait) return wait_or_refuse_locked(value, self, wake);
+    if (overflow_ == overflow::drop_newest || buffered_locked() == 0) {
+      drop_locked(std::move(value), wake);
+      return op_result::done;
+    }
+    auto drop = [&](T&& oldest) { drop_locked(std::move(oldest), wake); };
+    do {
+      take_front_locked(drop);
+    } while (overflow_ == overflow::keep_latest && buffered_locked() != 0);
+    push_into_freed_locked(value, wake);
+    return op_result::done;
+  }
+
+  /// Buffers `value` in the room this send has just made. If that throws,
+  /// our value stays with us, but the room must not stay empty beside a
+  /// queued sender or reserve (invariant 2).
+  void push_into_freed_locked(T& value, completion_list& wake) {
+    try {
+      push_locked(std::move(value));
+    } catch (...) {
+      refill_locked(wake);
+      throw;
+    }
+  }
+
+  /// Moves a dropped message aside, to be handed over once `wake` is
+  /// completed, after every lock is released. If the move (or the
+  /// stash's allocation) throws, nothing changed.
+  void drop_locked(T&& message, completion_list& wake) {
+    undelivered_.emplace_back(std::move(message));
+    // Written only under the lock: a plain load and store, no read-modify-write.
+    undelivered_count_.store(undelivered_count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (!notice_queued_) {
+      notice_queued_ = true;
+      wake.add(notice_.entry);
+    }
+  }
+
+  /// Hands the dropped messages to the hook, or destroys them, with no
+  /// lock held while it runs (invariant 6). Everything stashed so far goes,
+  /// also what other operations dropped meanwhile: their notice was not
+  /// queued again while this one was.
+  void hand_over_undelivered() noexcept {
+    segmented_list<T> batch;
+    {
+      std::lock_guard lock(mutex_);
+      batch = std::move(undelivered_);
+      notice_queued_ = false;
+    }
+    give_to_hook(batch);
+    // The stash's segments come back drained, for the next drop to reuse.
+    std::lock_guard lock(mutex_);
+    if (undelivered_.allocated_segments() == 0) undelivered_ = std::move(batch);
+  }
+
+  /// Hands every message of `messages`, oldest first, to the hook, or
+  /// destroys them. Requires: no lock held. A hook that throws ends the
+  /// program (noexcept): see undelivered_hook.
+  template <class Buffer>
+  void give_to_hook(Buffer& messages) noexcept {
+    for (; !messages.empty(); messages.pop_front())
+      if (on_undelivered_) on_undelivered_(std::move(messages.front()));
+  }
+
+  /// Queued on the completion_list of an operation that dropped messages,
+  /// so that they are handed over once it has released every lock
+  /// (invariant 6): a claim_token whose completion is that hand-over, and
+  /// the waiter that chains it into the list. Never queued on a channel.
+  struct undelivered_notice final : claim_token {
+    explicit undelivered_notice(channel_core& owner) noexcept : claim_token(&hand_over), core(&owner) {
+      entry.token = this;
+    }
+    static void hand_over(claim_token& self) noexcept {
+      static_cast<undelivered_notice&>(self).core->hand_over_undelivered();
+    }
+    channel_core* core;
+    waiter_base entry;
+  };
 
   template <class Sink>
   op_result try_recv_locked(Sink& sink, completion_list& wake) {
@@ -719,15 +811,23 @@ class channel_core {
   }
 
   void close_and_discard() noexcept {
-    // Buffered messages are destroyed after the lock is released: a
-    // message's destructor may itself use a channel, even this one.
+    // Buffered messages are destroyed, or handed to the hook, after the
+    // lock is released: a message's destructor may itself use a channel,
+    // even this one (invariant 6).
     segmented_list<T> discarded_list;
     ring_buffer<T> discarded_ring;
-    section locked(mutex_);
-    close_locked(locked.wake);
-    discarded_list = std::move(list_);
-    discarded_ring = std::move(ring_);
-    buffered_hint_.store(false, std::memory_order_relaxed);
+    {
+      section locked(mutex_);
+      close_locked(locked.wake);
+      discarded_list = std::move(list_);
+      discarded_ring = std::move(ring_);
+      buffered_hint_.store(false, std::memory_order_relaxed);
+      const std::size_t discarded = discarded_list.size() + discarded_ring.size();
+      undelivered_count_.store(undelivered_count_.load(std::memory_order_relaxed) + discarded,
+                               std::memory_order_relaxed);
+    }
+    give_to_hook(discarded_list);
+    give_to_hook(discarded_ring);
   }
 
   /// One operation's critical section on this channel (locked_section).
@@ -745,6 +845,15 @@ class channel_core {
   segmented_list<T> list_;   ///< unbounded channels
   waiter_queue senders_waiting_;
   waiter_queue receivers_waiting_;
+
+  // Overflow and undelivered messages (invariant 6), off the paths that
+  // find room.
+  const overflow overflow_;
+  bool notice_queued_ = false;     ///< notice_ is on some completion_list; guarded by the lock
+  segmented_list<T> undelivered_;  ///< dropped, not handed over yet; guarded by the lock
+  undelivered_notice notice_{*this};
+  const undelivered_hook<T> on_undelivered_;
+  std::atomic<std::uint64_t> undelivered_count_{0};  ///< written under the lock, read without it
 
   alignas(cache_line_size) std::atomic<std::size_t> senders_{1};
   std::atomic<std::size_t> receivers_{1};
