@@ -239,6 +239,23 @@ void backpressure(page& p) {
     p.say("send_timeout(100us):  {} offered, {} delivered, {} given up", offered, received, gave_up);
     p.check(received + gave_up == offered, "a timed send either delivers or hands the value back");
   }
+  // Keep the freshest: under overflow::drop_oldest send never waits, and a
+  // full channel makes room by dropping its oldest message, which goes to
+  // the undelivered hook (telemetry that may drop, but never silently).
+  {
+    std::atomic<int> dropped{0};
+    auto [tx, rx] = rill::sync_channel<int>(capacity, rill::overflow::drop_oldest, [&dropped](int&&) { ++dropped; });
+    std::size_t peak = 0;
+    int received = 0;
+    std::jthread consumer([rx = std::move(rx), &peak, &received] { slow_consumer(rx, peak, received); });
+    for (int i = 0; i < offered; ++i) (void)tx.send(i);
+    const auto counted = tx.undelivered_count();
+    tx = {};
+    consumer.join();
+    p.say("drop_oldest + hook:   {} offered, {} delivered, {} dropped to the hook", offered, received, dropped.load());
+    p.check(received + dropped == offered && counted == static_cast<unsigned>(dropped) && peak <= capacity,
+            "a dropping policy: every message delivered or handed to the hook, and counted");
+  }
 }
 
 /// Moves `n` numbers from a producer thread to this one, `batch` per call
