@@ -33,8 +33,9 @@ enum class overflow : std::uint8_t {
 /// dropped by its overflow policy, or still buffered when the last receiver
 /// went. The hook may keep the message (it is handed over by rvalue).
 ///
-/// When it runs: on the thread whose operation dropped the message (or
-/// destroyed the last receiver), after that operation has taken effect and
+/// When it runs: on the thread of an operation that dropped messages (which
+/// may hand over one another thread dropped at the same moment) or
+/// destroyed the last receiver, after that operation has taken effect and
 /// with no channel lock held, so the hook may use any channel, this one
 /// included (a hook that sends to the same full channel may drop, and so
 /// run, again). Several threads may run it at once. It must not throw: an
