@@ -1,12 +1,16 @@
 // rill — dynamic_select: a select over receivers and senders of one message
-// type whose arms are added, enabled and disabled at run time.
+// type (and oneshots and watches of it) whose arms are added, enabled and
+// disabled at run time.
 #pragma once
 
 #include <rill/detail/select_engine.hpp>
 #include <rill/error.hpp>
+#include <rill/oneshot.hpp>
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
+#include <rill/select_kinds.hpp>
 #include <rill/sender.hpp>
+#include <rill/watch.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -15,6 +19,7 @@
 #include <stdexcept>
 #include <stop_token>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -25,21 +30,27 @@ namespace rill {
 template <class T>
 struct selected {
   std::size_t index;  ///< as returned by add() when the arm was added
-  std::variant<expected<T, recv_error>, expected<void, send_error<T>>> result;
+  /// A receive (from a channel or a oneshot), a send, or a watch's change.
+  std::variant<expected<T, recv_error>, expected<void, send_error<T>>, expected<void, recv_error>> result;
 
   bool is_recv() const noexcept { return result.index() == 0; }
+  bool is_send() const noexcept { return result.index() == 1; }
+  bool is_changed() const noexcept { return result.index() == 2; }
   expected<T, recv_error>& recv_result() { return std::get<0>(result); }
   expected<void, send_error<T>>& send_result() { return std::get<1>(result); }
+  expected<void, recv_error>& changed_result() { return std::get<2>(result); }
 };
 
 /// A select over a set of receivers and senders of one message type that
 /// changes at run time: a server waiting on N connections' channels (like
-/// crossbeam's Select or Go's reflect.Select). Arms keep their index and can
-/// be disabled and enabled again; a send arm that won stays off until it is
-/// given a new value with set_value(). The select keeps a copy of each
-/// handle added, so it counts as one more receiver (or sender) of those
-/// channels while it lives. Not thread-safe: one thread selects with it at a
-/// time.
+/// crossbeam's Select or Go's reflect.Select), or for the replies to N
+/// requests, each on its oneshot. Arms keep their index and can be disabled
+/// and enabled again; a send arm that won stays off until it is given a new
+/// value with set_value(), and a oneshot arm that won stays off for good
+/// (its one value is taken, or its sender went). The select keeps a copy of
+/// each channel or watch handle added, so it counts as one more receiver (or
+/// sender) of those while it lives, and owns each oneshot receiver added.
+/// Not thread-safe: one thread selects with it at a time.
 template <class T>
 class dynamic_select {
  public:
@@ -57,6 +68,35 @@ class dynamic_select {
     e.arm = std::make_unique<send_arm<T>>(e.tx, std::move(value), true);
     detail::select_arm* engine_arm = e.arm.get();
     return push(std::move(e), engine_arm);
+  }
+
+  /// Adds a receive arm on a oneshot, which the select then owns; returns
+  /// its index. It wins with the value (recv_result()), or with recv_error
+  /// once the sender went without sending, and is then off for good.
+  std::size_t add(oneshot_receiver<T> rx) {
+    oneshot_entry e{std::make_unique<oneshot_receiver<T>>(std::move(rx)), nullptr, std::make_unique<destination>()};
+    e.arm = std::make_unique<oneshot_recv_arm<T>>(*e.rx, true);
+    detail::select_arm* engine_arm = e.arm.get();
+    return push(std::move(e), engine_arm);
+  }
+
+  /// Adds a changed() arm on a copy of `rx`, which starts from the version
+  /// `rx` has seen; returns its index. It wins once a newer version is
+  /// there, marking it seen (changed_result()), or with recv_error once
+  /// every sender is gone and the latest version was seen. Read the value
+  /// with watch_receiver_at(index).borrow().
+  std::size_t add(const watch_receiver<T>& rx) {
+    watch_entry e{std::make_unique<watch_receiver<T>>(rx), nullptr};
+    e.arm = std::make_unique<watch_changed_arm<T>>(*e.rx, true);
+    detail::select_arm* engine_arm = e.arm.get();
+    return push(std::move(e), engine_arm);
+  }
+
+  /// The select's own copy of the watch receiver of arm `index`.
+  watch_receiver<T>& watch_receiver_at(std::size_t index) {
+    auto* e = std::get_if<watch_entry>(&arms_.at(index));
+    if (e == nullptr) throw std::invalid_argument("rill::dynamic_select::watch_receiver_at: arm is not a watch arm");
+    return *e->rx;
   }
 
   void enable(std::size_t index, bool on = true) {
@@ -131,7 +171,17 @@ class dynamic_select {
     sender<T> tx;
     std::unique_ptr<send_arm<T>> arm;
   };
-  using entry = std::variant<receive_entry, send_entry>;
+  // A oneshot's and a watch's arm point at their receiver: it lives apart.
+  struct oneshot_entry {
+    std::unique_ptr<oneshot_receiver<T>> rx;
+    std::unique_ptr<oneshot_recv_arm<T>> arm;
+    std::unique_ptr<destination> into;
+  };
+  struct watch_entry {
+    std::unique_ptr<watch_receiver<T>> rx;
+    std::unique_ptr<watch_changed_arm<T>> arm;
+  };
+  using entry = std::variant<receive_entry, send_entry, oneshot_entry, watch_entry>;
 
   send_entry& send_entry_at(std::size_t index, const char* what) {
     auto* e = std::get_if<send_entry>(&arms_.at(index));
@@ -165,20 +215,33 @@ class dynamic_select {
   /// nothing was ready.
   bool run(selected<T>& result, detail::wait_limit limit, bool blocking) {
     for (entry& e : arms_) {
-      if (auto* r = std::get_if<receive_entry>(&e)) {
-        r->into->result = &result.result;
-        r->arm->set_destination(detail::receive_slot<T>::into(*r->into));
-      }
+      std::visit(
+          [&result](auto& arm_entry) {
+            if constexpr (requires { arm_entry.into; }) {  // receives into the result
+              arm_entry.into->result = &result.result;
+              arm_entry.arm->set_destination(detail::receive_slot<T>::into(*arm_entry.into));
+            }
+          },
+          e);
     }
     const std::size_t won =
         detail::run_select(engine_arms_, order_scratch_, lock_scratch_, order_, limit, blocking);
     if (won == detail::select_would_block || won == detail::select_timed_out || won == detail::select_stopped)
       return false;
     result.index = won;
-    if (auto* s = std::get_if<send_entry>(&arms_[won]))
-      result.result.template emplace<1>(s->arm->take_result());
-    else if (std::get<receive_entry>(arms_[won]).arm->won_disconnected())
-      result.result.template emplace<0>(tl::unexpect, recv_error{});
+    std::visit(
+        [&result](auto& winner) {
+          using kind = std::remove_cvref_t<decltype(winner)>;
+          if constexpr (std::is_same_v<kind, send_entry>) {
+            result.result.template emplace<1>(winner.arm->take_result());
+          } else if constexpr (std::is_same_v<kind, watch_entry>) {
+            result.result.template emplace<2>(winner.arm->take_result());
+          } else {
+            if (winner.arm->won_disconnected()) result.result.template emplace<0>(tl::unexpect, recv_error{});
+            if constexpr (std::is_same_v<kind, oneshot_entry>) winner.arm->set_enabled(false);  // spent
+          }
+        },
+        arms_[won]);
     return true;
   }
 

@@ -13,6 +13,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
+#include <vector>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -230,4 +232,68 @@ TEST_CASE("select kinds stress: selects over a oneshot, a watch and a channel, e
   }
   CHECK(c.destroyed_with_payload == 2 * rounds);
   CHECK(c.live == 0);
+}
+
+TEST_CASE("select kinds: dynamic_select waits on the replies of several oneshots, each once",
+          "[select][oneshot][dynamic_select]") {
+  rill::dynamic_select<int> sel;
+  std::vector<rill::oneshot_sender<int>> replies;
+  for (int i = 0; i < 3; ++i) {
+    auto [tx, rx] = rill::oneshot<int>();
+    replies.push_back(std::move(tx));
+    CHECK(sel.add(std::move(rx)) == static_cast<std::size_t>(i));
+  }
+  auto [ctx, crx] = rill::channel<int>();
+  const std::size_t channel_arm = sel.add(crx);
+  CHECK_FALSE(sel.try_select().has_value());
+
+  REQUIRE(std::move(replies[2]).send(22));
+  rill_test::drop(replies[0]);  // this request will never be answered
+  scoped_threads late;
+  late.spawn([tx = std::move(replies[1])]() mutable { RILL_EXPECT(std::move(tx).send(11)); });
+  std::map<std::size_t, std::optional<int>> seen;  // arm -> value, or nothing for a sender gone
+  for (int i = 0; i < 3; ++i) {
+    rill::selected<int> r = sel.select();
+    REQUIRE(r.is_recv());
+    CHECK_FALSE(seen.contains(r.index));  // a oneshot arm that won is off for good
+    seen[r.index] = r.recv_result() ? std::optional<int>(*r.recv_result()) : std::nullopt;
+  }
+  CHECK(seen == std::map<std::size_t, std::optional<int>>{{0, std::nullopt}, {1, 11}, {2, 22}});
+  CHECK_FALSE(sel.try_select().has_value());  // spent oneshots do not win again
+  REQUIRE(ctx.send(5));
+  auto r = sel.try_select();
+  REQUIRE(r.has_value());
+  CHECK(r->index == channel_arm);
+  CHECK(r->recv_result().value() == 5);
+}
+
+TEST_CASE("select kinds: dynamic_select follows a watch and a channel together", "[select][watch][dynamic_select]") {
+  auto [wtx, wrx] = rill::watch<int>(0);
+  auto [ctx, crx] = rill::channel<int>();
+  rill::dynamic_select<int> sel;
+  const std::size_t changed_arm = sel.add(wrx);
+  const std::size_t channel_arm = sel.add(crx);
+  CHECK_FALSE(sel.try_select().has_value());  // the initial value counts as seen
+
+  wtx.send_modify([](int& v) { v = 7; });
+  auto r = sel.select_timeout(5s);
+  REQUIRE(r.has_value());
+  CHECK(r->index == changed_arm);
+  REQUIRE(r->is_changed());
+  CHECK(r->changed_result().has_value());
+  CHECK(*sel.watch_receiver_at(changed_arm).borrow() == 7);
+  CHECK(wrx.has_changed());  // the select's copy marked it seen, not the original
+  CHECK_FALSE(sel.try_select().has_value());
+
+  REQUIRE(ctx.send(3));
+  r = sel.try_select();
+  REQUIRE(r.has_value());
+  CHECK(r->index == channel_arm);
+
+  rill_test::drop(wtx);  // every sender gone, the latest version seen
+  r = sel.try_select();
+  REQUIRE(r.has_value());
+  CHECK(r->index == changed_arm);
+  CHECK_FALSE(r->changed_result().has_value());
+  CHECK_THROWS_AS(sel.watch_receiver_at(channel_arm), std::invalid_argument);
 }
