@@ -2,10 +2,11 @@
 // producers and consumers run random operations — every send and receive
 // form, batches, permits, timeouts, stop tokens, select, async_select,
 // cancellation, copying and dropping
-// handles, close — on one or two channels of random kinds. A ledger
-// (support/ledger.hpp) is the oracle: every message a send reported as sent
-// is received exactly once (or, in rounds where every receiver may leave,
-// destroyed exactly once), every refused one is handed back, and nothing is
+// handles, close — on one or two channels of random kinds and overflow
+// policies. A ledger (support/ledger.hpp) is the oracle: every message a
+// send reported as sent is received exactly once, by a consumer or by the
+// channel's undelivered hook (dropped by the policy, or left behind by the
+// last receiver), every refused one is handed back, and nothing is
 // received that was not sent. Each consumer checks per-producer order on
 // each channel, and once an operation saw a channel disconnected, the
 // blocking forms on it must fail at once (a watchdog turns a hang into a
@@ -75,7 +76,8 @@ struct round_config {
     for (auto& s : c.spec) {
       const int k = pick(0, 2);
       s = k == 0   ? rill_test::channel_spec{channel_kind::unbounded}
-          : k == 1 ? rill_test::channel_spec{channel_kind::bounded, static_cast<std::size_t>(pick(1, 6))}
+          : k == 1 ? rill_test::channel_spec{channel_kind::bounded, static_cast<std::size_t>(pick(1, 6)),
+                                             pick(0, 2) == 0 ? static_cast<rill::overflow>(pick(1, 3)) : rill::overflow::wait}
                    : rill_test::channel_spec{channel_kind::rendezvous};
     }
     c.thread_producers = pick(1, 3);
@@ -871,7 +873,9 @@ round_figures run_round(const round_config& cfg) {
     std::vector<tx_t> txs;
     std::vector<rx_t> rxs;
     for (std::size_t l = 0; l < cfg.lanes; ++l) {
-      auto [tx, rx] = cfg.spec[l].make<ledgered>();
+      // Messages dropped by an overflow policy, or discarded with the last
+      // receiver, reach the hook: they end there.
+      auto [tx, rx] = cfg.spec[l].make<ledgered>([](ledgered&& m) { (void)m.receive(); });
       txs.push_back(std::move(tx));
       rxs.push_back(std::move(rx));
     }
