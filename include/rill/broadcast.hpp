@@ -202,7 +202,8 @@ class broadcast_receiver {
   }
 
   /// The messages this receiver had not read are read by one receiver
-  /// fewer: freed if it was the last.
+  /// fewer: freed if it was the last, under the broadcast's lock (so T's
+  /// destructor must not use the same broadcast).
   ~broadcast_receiver() {
     if (core_ == nullptr) return;
     core_->remove_receiver(next_);

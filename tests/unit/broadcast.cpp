@@ -3,6 +3,7 @@
 // object counted.
 #include <rill/rill.hpp>
 
+#include "support/cancel_race.hpp"
 #include "support/test_support.hpp"
 #include "support/tracked.hpp"
 
@@ -13,6 +14,7 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 #include <catch2/catch.hpp>
@@ -59,6 +61,23 @@ struct counted {
   counted& operator=(const counted&) = delete;
 };
 
+/// A message whose copy throws while `fail_copies` is set, and whose move
+/// throws after `moves_until_throw` more moves (-1: never); both throw
+/// before touching the source.
+struct fragile {
+  static inline bool fail_copies = false;
+  static inline int moves_until_throw = -1;
+  int payload = 0;
+  explicit fragile(int p) noexcept : payload(p) {}
+  fragile(const fragile& o) : payload(o.payload) {
+    if (fail_copies) throw std::runtime_error("copy failed");
+  }
+  fragile(fragile&& o) : payload(o.payload) {
+    if (moves_until_throw >= 0 && moves_until_throw-- == 0) throw std::runtime_error("move failed");
+  }
+  fragile& operator=(const fragile&) = delete;
+};
+
 /// How an asynchronous receive completed.
 struct recv_outcome {
   bool ran = false;
@@ -102,7 +121,7 @@ TEST_CASE("broadcast: every receiver gets every message", "[broadcast]") {
   for (auto* rx : {&rx1, &rx2, &rx3}) {
     CHECK(rx->recv() == std::string("a"));
     CHECK(rx->recv() == std::string("b"));
-    CHECK(rx->try_recv() == rill::unexpected(rill::broadcast_try_recv_error(rill::try_recv_error::empty)));
+    CHECK(rx->try_recv() == try_empty);
   }
 }
 
@@ -469,6 +488,29 @@ TEST_CASE("broadcast: dropping a lagging receiver frees its slots", "[broadcast]
   CHECK(c.live == 0);
 }
 
+TEST_CASE("broadcast: a copy that throws takes nothing; a move that throws leaves the ring consistent",
+          "[broadcast][drop]") {
+  auto [tx, rx] = rill::broadcast<fragile>(1);
+  auto other = tx.subscribe();
+  REQUIRE(tx.send(fragile(1)));
+  fragile::fail_copies = true;
+  CHECK_THROWS_AS((void)rx.recv(), std::runtime_error);  // the first reader copies
+  fragile::fail_copies = false;
+  auto first = rx.recv();
+  REQUIRE(first);
+  CHECK(first->payload == 1);
+  // The send overwrites message 1, which `other` has not read: the old value
+  // moves out, then the new value's move into the slot throws.
+  fragile::moves_until_throw = 1;
+  CHECK_THROWS_AS((void)tx.send(fragile(2)), std::runtime_error);
+  fragile::moves_until_throw = -1;
+  CHECK(other.try_recv() == lag_of<rill::try_recv_error>(1));  // message 1 is gone, 2 was never sent
+  CHECK(rx.try_recv() == try_empty);
+  REQUIRE(tx.send(fragile(3)));
+  CHECK(rx.recv()->payload == 3);
+  CHECK(other.recv()->payload == 3);
+}
+
 // ---------------------------------------------------------------------------
 // Asynchronous receives: Asio completion tokens and rill::task.
 
@@ -775,4 +817,28 @@ TEST_CASE("broadcast stress: receivers in threads, the wait policy, every messag
   }
   CHECK(c.live == 0);
   CHECK(c.destroyed_with_payload == 3 * messages);  // two copies and the moved value of each
+}
+
+TEST_CASE("broadcast stress: cancellation races the send an asynchronous recv was told of",
+          "[broadcast][stress][async]") {
+  const int rounds = 2000 * static_cast<int>(rill_test::stress_scale);
+  asio::thread_pool pool(2);
+  int received = 0, left = 0;
+  for (int i = 0; i < rounds; ++i) {
+    auto [tx, rx] = rill::broadcast<int>(2);
+    bool sent = false;
+    const bool got = rill_test::race_cancellation(
+        pool, [&rx = rx](auto token) { rx.async_recv(std::move(token)); },
+        [&tx = tx, &sent, i] { sent = tx.send(i).has_value(); });
+    CHECK(sent);
+    if (got) {
+      ++received;
+      CHECK(rx.empty());
+    } else {
+      ++left;
+      CHECK(rx.try_recv() == i);  // cancelled before taking: the message is still there
+    }
+  }
+  pool.join();
+  CHECK(received + left == rounds);
 }

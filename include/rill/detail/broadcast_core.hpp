@@ -3,7 +3,7 @@
 // the waiters of both sides.
 //
 // The ring: message number `seq` lives in slot `seq % capacity` until
-// message `seq + capacity` overwrites it. A slot holds its sequence number,
+// message `seq + capacity` reuses the slot. A slot holds its sequence number,
 // the value (until everyone read it) and `unread`, the receivers that have
 // not read it yet: the receiver count when it was sent. A receiver copies
 // the value out; the last one to read it moves it out and frees the slot.
@@ -15,8 +15,11 @@
 // reads (`next`, kept in the receiver object, passed in by reference).
 //
 // Invariants (all guarded by `mutex_`):
-//  1. Messages `oldest() .. tail_ - 1` are in the ring, in slots
-//     `seq % capacity`; `slot.seq` says which message a slot holds.
+//  1. Messages `head_ .. tail_ - 1` are in the ring, in slots
+//     `seq % capacity`, and `tail_ - head_ <= capacity`; `slot.seq` says
+//     which message a slot holds. A send that reuses a slot first lets its
+//     message go (head_ moves on), then fills it: if the move of the new
+//     value throws, the ring holds one message fewer and stays consistent.
 //  2. A slot's `unread` is exactly the number of live receivers whose
 //     `next` is at most its seq; its value is there iff `unread > 0`.
 //     Kept exact by: a send sets it to the receiver count (every receiver
@@ -26,12 +29,12 @@
 //     goes decrements them.
 //  3. Under broadcast_overflow::lag a send overwrites the oldest slot even
 //     if `unread > 0`: the receivers counted there lose that message. Their
-//     `next` is now below oldest(); they learn it at their next receive
-//     (errc::lagged, with oldest() - next missed) and jump to oldest(). The
+//     `next` is now below head_; they learn it at their next receive
+//     (errc::lagged, with head_ - next missed) and jump to head_. The
 //     counts stay exact: the messages they skip are gone with their slots
-//     (counted by nobody any more), and every message from oldest() on was
+//     (counted by nobody any more), and every message from head_ on was
 //     sent after they subscribed (their subscription point is at most their
-//     next, below oldest()), so it counts them.
+//     next, below head_), so it counts them.
 //  4. Under broadcast_overflow::wait a send waits while the slot it would
 //     overwrite has `unread > 0`, so no receiver ever lags.
 //  5. Waiters are told to look again (notify_queue): receivers on a send
@@ -133,7 +136,7 @@ class broadcast_core {
   void add_receiver(std::uint64_t next) noexcept {
     std::lock_guard lock(mutex_);
     ++receivers_;
-    for (std::uint64_t seq = std::max(next, oldest()); seq < tail_; ++seq) ++at(seq).unread;
+    for (std::uint64_t seq = std::max(next, head_); seq < tail_; ++seq) ++at(seq).unread;
   }
 
   /// A new receiver, which starts at the next message sent; returns where.
@@ -149,7 +152,7 @@ class broadcast_core {
   void remove_receiver(std::uint64_t next) noexcept {
     section locked(mutex_);
     --receivers_;
-    for (std::uint64_t seq = std::max(next, oldest()); seq < tail_; ++seq) {
+    for (std::uint64_t seq = std::max(next, head_); seq < tail_; ++seq) {
       slot& s = at(seq);
       if (--s.unread == 0) s.value.reset();
     }
@@ -185,17 +188,22 @@ class broadcast_core {
   /// oldest message unread, queues `w` if given and `give_up` is not set
   /// (`queued`), or not (`would_block`). A value overwritten under
   /// broadcast_overflow::lag is destroyed after the lock is released. If
-  /// T's move throws, nothing changed.
+  /// T's move throws, `value` is untouched and nothing was sent (the
+  /// message in the slot may be gone, as invariant 1 says).
   op_result send(T& value, waiter_base* w, const std::atomic<bool>* give_up = nullptr) {
     std::optional<T> overwritten;  // destroyed last, after `locked` released the lock
     section locked(mutex_);
     if (closed_ || receivers_ == 0) return op_result::disconnected;
     slot& s = at(tail_);
-    if (s.unread > 0) {
-      if (policy_ == broadcast_overflow::wait) return queue_locked(senders_waiting_, w, give_up);
-      overwritten.emplace(std::move(*s.value));  // invariant 3: its readers lag
+    if (tail_ - head_ == capacity_) {  // the slot holds message head_
+      if (s.unread > 0) {
+        if (policy_ == broadcast_overflow::wait) return queue_locked(senders_waiting_, w, give_up);
+        overwritten.emplace(std::move(*s.value));  // throws before anything changed
+        s.value.reset();
+        s.unread = 0;  // invariant 3: its readers lag
+      }
+      ++head_;
     }
-    s.value.reset();
     s.value.emplace(std::move(value));
     s.seq = tail_;
     s.unread = receivers_;
@@ -252,10 +260,9 @@ class broadcast_core {
   template <class Sink>
   recv_outcome recv_locked(std::uint64_t& next, Sink&& sink, completion_list& wake) {
     if (next == tail_) return {closed_ ? op_result::disconnected : op_result::would_block};
-    const std::uint64_t first = oldest();
-    if (next < first) {  // invariant 3
-      const std::uint64_t missed = first - next;
-      next = first;
+    if (next < head_) {  // invariant 3
+      const std::uint64_t missed = head_ - next;
+      next = head_;
       return {op_result::done, missed};
     }
     slot& s = at(next);
@@ -294,7 +301,7 @@ class broadcast_core {
   /// counts what is still held).
   std::size_t unread_by(std::uint64_t next) const noexcept {
     std::lock_guard lock(mutex_);
-    return static_cast<std::size_t>(tail_ - std::max(next, oldest()));
+    return static_cast<std::size_t>(tail_ - std::max(next, head_));
   }
 
  private:
@@ -308,13 +315,11 @@ class broadcast_core {
 
   using section = locked_section<std::lock_guard<futex_mutex>>;
 
-  /// The sequence number of the oldest message held (invariant 1).
-  std::uint64_t oldest() const noexcept { return tail_ > capacity_ ? tail_ - capacity_ : 0; }
-
   slot& at(std::uint64_t seq) noexcept { return slots_[static_cast<std::size_t>(seq % capacity_)]; }
 
-  /// Whether a send would not wait: the slot it overwrites is read by all.
-  bool room_locked() noexcept { return at(tail_).unread == 0; }
+  /// Whether a send would not wait: the slot it reuses, if it holds a
+  /// message, was read by all.
+  bool room_locked() noexcept { return tail_ - head_ < capacity_ || at(tail_).unread == 0; }
 
   /// An attempt that would block queues `w` on `queue`, unless there is
   /// none or `give_up` is set (acquire: a canceller's writes before it are
@@ -332,6 +337,7 @@ class broadcast_core {
   std::unique_ptr<slot[]> slots_;
   const std::size_t capacity_;
   const broadcast_overflow policy_;
+  std::uint64_t head_ = 0;  ///< the sequence number of the oldest message held
   std::uint64_t tail_ = 0;  ///< the sequence number of the next message sent
   std::size_t receivers_ = 1;
   bool closed_ = false;
