@@ -4,6 +4,7 @@
 // thread layer (<rill/channel.hpp>) with it.
 #pragma once
 
+#include <rill/async_broadcast.hpp>
 #include <rill/async_oneshot.hpp>
 #include <rill/async_recv.hpp>
 #include <rill/async_reserve.hpp>

@@ -7,6 +7,7 @@
 // formatters are <rill/fmt.hpp>.
 #pragma once
 
+#include <rill/broadcast.hpp>
 #include <rill/detail/channel_access.hpp>
 #include <rill/detail/channel_core.hpp>
 #include <rill/dynamic_select.hpp>

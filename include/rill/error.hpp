@@ -12,6 +12,7 @@
 
 #include <tl/expected.hpp>
 
+#include <cstdint>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -44,6 +45,7 @@ enum class errc {
   empty,             ///< nothing was buffered (try forms only)
   timeout,           ///< the deadline passed first (timed forms only)
   stopped,           ///< a stop was requested through the wait's std::stop_token first
+  lagged,            ///< a broadcast receiver fell behind and lost messages (broadcast only)
 };
 
 /// The "rill" error category: one object per program (detail/config.hpp
@@ -115,6 +117,63 @@ enum class [[nodiscard("why nothing was received")]] recv_timeout_error {
   disconnected = static_cast<int>(errc::disconnected),
   stopped = static_cast<int>(errc::stopped),
 };
+
+/// A broadcast receiver fell behind (broadcast_overflow::lag): `missed`
+/// messages were overwritten before it read them. Reported once; the next
+/// receive returns the oldest message still held.
+struct lagged {
+  std::uint64_t missed;  ///< how many messages this receiver lost
+  friend bool operator==(lagged, lagged) noexcept = default;
+};
+
+/// A receive on a broadcast failed: the reasons of `E` (recv_error,
+/// try_recv_error or recv_timeout_error, after the receive form, as on a
+/// channel) or a lag, which carries how many messages were missed (tokio's
+/// `RecvError::Lagged(n)`). One template rather than three structs: the
+/// forms differ only in which reasons `E` can hold, and it holds only
+/// those.
+template <class E>
+class [[nodiscard("why nothing was received")]] broadcast_error {
+ public:
+  /// The reasons a receive form shares with a channel's.
+  broadcast_error(E e) noexcept : reason_(kind_of(e)) {}  // NOLINT(google-explicit-constructor): as the enum converts
+  /// A lag: `l.missed` messages were lost.
+  broadcast_error(lagged l) noexcept : reason_(errc::lagged), missed_(l.missed) {}
+
+  errc kind() const noexcept { return reason_; }
+  std::error_code code() const noexcept { return make_error_code(reason_); }
+
+  bool is_lagged() const noexcept { return reason_ == errc::lagged; }
+  bool is_disconnected() const noexcept { return reason_ == errc::disconnected; }
+  bool is_empty() const noexcept { return reason_ == errc::empty; }
+  bool is_timeout() const noexcept { return reason_ == errc::timeout; }
+  bool is_stopped() const noexcept { return reason_ == errc::stopped; }
+
+  /// With a lag: how many messages were lost; 0 otherwise.
+  std::uint64_t missed() const noexcept { return missed_; }
+
+  friend bool operator==(const broadcast_error&, const broadcast_error&) noexcept = default;
+
+ private:
+  static errc kind_of(E e) noexcept {
+    if constexpr (std::is_enum_v<E>)
+      return static_cast<errc>(e);
+    else
+      return e.kind();
+  }
+
+  errc reason_;
+  std::uint64_t missed_ = 0;
+};
+
+/// A broadcast's recv(): errc::disconnected (every sender gone, or closed,
+/// and all read) or errc::lagged.
+using broadcast_recv_error = broadcast_error<recv_error>;
+/// A broadcast's try_recv(): errc::empty, errc::disconnected or errc::lagged.
+using broadcast_try_recv_error = broadcast_error<try_recv_error>;
+/// A broadcast's timed and stoppable receives: errc::timeout, errc::stopped,
+/// errc::disconnected or errc::lagged.
+using broadcast_recv_timeout_error = broadcast_error<recv_timeout_error>;
 
 inline std::error_code make_error_code(try_recv_error e) noexcept {
   return {static_cast<int>(e), error_category()};

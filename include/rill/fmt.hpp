@@ -53,3 +53,16 @@ struct fmt::formatter<SendError<T>> : fmt::formatter<rill::errc> {
     return fmt::formatter<rill::errc>::format(e.kind(), ctx);
   }
 };
+
+// A broadcast's receive errors print as their reason, and a lag with how
+// many messages were lost: "broadcast receiver lagged behind: messages were
+// lost (3 missed)".
+template <class E>
+struct fmt::formatter<rill::broadcast_error<E>> : fmt::formatter<rill::errc> {
+  template <class FormatContext>
+  auto format(const rill::broadcast_error<E>& e, FormatContext& ctx) const {
+    if (!e.is_lagged()) return fmt::formatter<rill::errc>::format(e.kind(), ctx);
+    return fmt::formatter<fmt::string_view>::format(
+        fmt::format("{} ({} missed)", rill::make_error_code(e.kind()).message(), e.missed()), ctx);
+  }
+};

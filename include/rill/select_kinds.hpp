@@ -1,16 +1,19 @@
-// rill — a oneshot's receive and a watch's changed() as arms of select,
+// rill — a oneshot's receive, a watch's changed() and a broadcast's receive
+// as arms of select,
 // try_select and async_select, beside channel arms and timeouts:
 //
 //   auto r = rill::select(rill::recv(reply), rill::changed(config), rill::timeout(1s));
 //   // 0: expected<Reply, recv_error>, 1: expected<void, recv_error>, 2: timed_out
 //
-// Exactly one arm completes, as ever: a oneshot arm that lost has taken
-// nothing, a watch arm that lost has marked nothing seen. Both arms wait as
+// Exactly one arm completes, as ever: a oneshot or broadcast arm that lost
+// has taken nothing, a watch arm that lost has marked nothing seen. They wait as
 // the cores' other waiters do, told to look again (wait_list.hpp): a select
 // whose oneshot or watch arm was told polls all its arms anew, under all
 // their locks, and the first ready one wins.
 #pragma once
 
+#include <rill/broadcast.hpp>
+#include <rill/detail/broadcast_core.hpp>
 #include <rill/detail/futex_mutex.hpp>
 #include <rill/detail/oneshot_core.hpp>
 #include <rill/detail/select_engine.hpp>
@@ -22,14 +25,16 @@
 #include <rill/watch.hpp>
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 
 namespace rill {
 
 namespace detail {
 
-/// What the arms on a oneshot and on a watch share: the core, whose lock
-/// the select takes, the switch and the waiter. `Core` is oneshot_core<T>
-/// or watch_core<T>.
+/// What the arms on a oneshot, a watch and a broadcast share: the core,
+/// whose lock the select takes, the switch and the waiter. `Core` is
+/// oneshot_core<T>, watch_core<T> or broadcast_core<T>.
 template <class Core>
 class notified_arm : public select_arm {
  public:
@@ -52,7 +57,7 @@ class notified_arm : public select_arm {
   bool sends() const noexcept override { return false; }
 
   /// Nothing to hand on: a oneshot has one receiver, and every waiter of a
-  /// watch is told of every change.
+  /// watch or a broadcast is told of every change or message.
   void pass_on() override {}
 
   void dequeue() noexcept override { core_->withdraw(waiter_); }
@@ -138,6 +143,49 @@ class watch_changed_arm final : public detail::notified_arm<detail::watch_core<T
   bool disconnected_ = false;
 };
 
+/// A receive arm on a broadcast: wins with the receiver's next message,
+/// with a lag (errc::lagged and how many were lost; the receiver then
+/// stands at the oldest message held), or with errc::disconnected once
+/// every sender is gone and the receiver has read everything. The receiver
+/// must outlive the select. Not a receive-in-place arm: its result is
+/// built in the arm (one more move of the message) because an error here
+/// can carry a count, which a channel receive arm's result cannot.
+template <class T>
+class broadcast_recv_arm final : public detail::notified_arm<detail::broadcast_core<T>> {
+  using base = detail::notified_arm<detail::broadcast_core<T>>;
+
+ public:
+  using result_type = expected<T, broadcast_recv_error>;
+
+  broadcast_recv_arm(broadcast_receiver<T>& rx, bool enabled)
+      : base(rx.core(), enabled), next_(&rx.next_), last_lag_(&rx.last_lag_) {}
+  broadcast_recv_arm(broadcast_recv_arm&&) = default;
+  broadcast_recv_arm& operator=(broadcast_recv_arm&&) = delete;
+
+  result_type take_result() { return std::move(*result_); }
+
+  /// What a select's result holds before any arm won; never returned.
+  static result_type placeholder() noexcept { return result_type(tl::unexpect, recv_error{}); }
+
+ private:
+  bool poll_locked(detail::completion_list& wake) override {
+    result_.reset();
+    const auto o = this->core_->recv_locked(*next_, detail::copy_or_move_into<T>(result_), wake);
+    if (o.result == detail::op_result::would_block) return false;
+    if (o.result == detail::op_result::disconnected) {
+      result_.emplace(tl::unexpect, recv_error{});
+    } else if (o.missed != 0) {
+      *last_lag_ = o.missed;
+      result_.emplace(tl::unexpect, lagged{o.missed});
+    }
+    return true;
+  }
+
+  std::uint64_t* next_;      ///< the receiver's position
+  std::uint64_t* last_lag_;  ///< the receiver's
+  std::optional<result_type> result_;
+};
+
 namespace detail {
 
 /// A oneshot arm receives as a channel's receive arm does: into the
@@ -151,6 +199,12 @@ inline constexpr bool is_recv_arm<oneshot_recv_arm<T>> = true;
 template <class T>
 oneshot_recv_arm<T> recv(oneshot_receiver<T>& rx, bool enabled = true) {
   return oneshot_recv_arm<T>(rx, enabled);
+}
+
+/// Receive the broadcast receiver's next message; a disabled arm never wins.
+template <class T>
+broadcast_recv_arm<T> recv(broadcast_receiver<T>& rx, bool enabled = true) {
+  return broadcast_recv_arm<T>(rx, enabled);
 }
 
 /// Wait for a change of the watch; a disabled arm never wins.

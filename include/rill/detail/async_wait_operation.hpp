@@ -1,5 +1,6 @@
 // rill — an asynchronous wait on a core whose waiters are only told to
-// look again (wait_list.hpp): a oneshot's receive, a watch's changed().
+// look again (wait_list.hpp): a oneshot's receive, a watch's changed(), a
+// broadcast's receive.
 //
 // Cancel safety, as for a channel's async_recv: the operation only looks
 // when it starts and while it waits, and takes (the oneshot's value; the
@@ -35,7 +36,10 @@ namespace rill::detail {
 ///     `values`), `disconnected`, or as look;
 ///   - `abort(waiter_base&)`: withdraws the waiter if it is still queued;
 ///   - `values(op_result)`: what the handler gets after its error code, as
-///     a std::tuple of the types in `Wait::values_type`.
+///     a std::tuple of the types in `Wait::values_type`;
+///   - optionally `error_when_done()`: the error a `done` take reports
+///     (a broadcast's lag: the take found something to report, and it is
+///     not a value).
 template <class Wait, class Handler, class Values = typename Wait::values_type>
 class async_wait_operation;
 
@@ -87,9 +91,11 @@ class async_wait_operation<Wait, Handler, std::tuple<Value...>> final
   /// Completes with what `r` says: done, disconnected, or would_block for
   /// a cancellation that came before anything was taken.
   void finish(op_result r) {
-    const std::error_code ec = r == op_result::done           ? std::error_code()
-                               : r == op_result::disconnected ? std::error_code(errc::disconnected)
-                                                              : std::error_code(asio::error::operation_aborted);
+    std::error_code ec = r == op_result::done           ? std::error_code()
+                         : r == op_result::disconnected ? std::error_code(errc::disconnected)
+                                                        : std::error_code(asio::error::operation_aborted);
+    if constexpr (requires { wait_.error_when_done(); })
+      if (r == op_result::done) ec = wait_.error_when_done();
     std::apply([&](auto&&... value) { this->complete(ec, std::move(value)...); }, wait_.values(r));
   }
 

@@ -27,6 +27,8 @@ class error_category_impl final : public std::error_category {
         return "channel operation timed out";
       case errc::stopped:
         return "channel operation stopped by its stop token";
+      case errc::lagged:
+        return "broadcast receiver lagged behind: messages were lost";
     }
     return "unknown rill error";
   }
