@@ -1,6 +1,6 @@
-// rill_bench: the cells of the channel kinds (oneshot, watch), each beside
-// the standard library's alternative and, for oneshot, a rill channel of
-// capacity 1.
+// rill_bench: the cells of the channel kinds (oneshot, watch, broadcast),
+// each beside the standard library's alternative and a rill channel (of
+// capacity 1 for oneshot, one per receiver for broadcast).
 #include "kinds_workloads.hpp"
 
 namespace rill_bench {
@@ -29,6 +29,25 @@ void add_kinds_cells(registry& r) {
       "updates/s", 50'000, 1'000, watch_shared_mutex);
   add("watch", "mutex-condvar", "std::mutex + condition_variable + version counter", "std", "updates/s", 50'000,
       1'000, watch_mutex_condvar);
+
+  add("broadcast", "broadcast-1", "rill::broadcast<u64>(1024), 1 receiver", "rill", "msg/s", 200'000, 2'000,
+      broadcast_rill<1>);
+  add("broadcast", "channels-1", "1 rill::sync_channel<u64>(1024), 1 receiver", "rill", "msg/s", 200'000, 2'000,
+      broadcast_separate_channels<1>);
+  add("broadcast", "mutex-1", "std::mutex + condition variables + 1 queue", "std", "msg/s", 200'000, 2'000,
+      broadcast_mutex_queues<1>);
+  add("broadcast", "broadcast-4", "rill::broadcast<u64>(1024), 4 receivers", "rill", "msg/s", 100'000, 1'000,
+      broadcast_rill<4>);
+  add("broadcast", "channels-4", "4 rill::sync_channel<u64>(1024), one per receiver", "rill", "msg/s", 100'000,
+      1'000, broadcast_separate_channels<4>);
+  add("broadcast", "mutex-4", "std::mutex + condition variables + 4 queues", "std", "msg/s", 100'000, 1'000,
+      broadcast_mutex_queues<4>);
+  add("broadcast", "broadcast-16", "rill::broadcast<u64>(1024), 16 receivers", "rill", "msg/s", 50'000, 500,
+      broadcast_rill<16>);
+  add("broadcast", "channels-16", "16 rill::sync_channel<u64>(1024), one per receiver", "rill", "msg/s", 50'000, 500,
+      broadcast_separate_channels<16>);
+  add("broadcast", "mutex-16", "std::mutex + condition variables + 16 queues", "std", "msg/s", 50'000, 500,
+      broadcast_mutex_queues<16>);
 }
 
 }  // namespace rill_bench

@@ -5,7 +5,10 @@
 //     rill::sync_channel<T>(1) and std::promise/std::future;
 //   - watch: one writer updating a value that four reader threads follow;
 //     rill::watch against a std::shared_mutex-protected value the readers
-//     poll, and a std::mutex + condition_variable + version counter.
+//     poll, and a std::mutex + condition_variable + version counter;
+//   - broadcast: one producer thread, every message to 1, 4 or 16 receiver
+//     threads, none lost; rill::broadcast against one rill channel per
+//     receiver and a std::mutex + condition variables + a queue per receiver.
 // Every workload checks what was received.
 #pragma once
 
@@ -14,6 +17,7 @@
 #include <rill/channel.hpp>
 
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <shared_mutex>
@@ -176,6 +180,93 @@ inline measurement watch_mutex_condvar(u64 n) {
           ++version;
         }
         changed.notify_all();
+      });
+}
+
+// ---- broadcast: every message to every receiver ----------------------------------
+
+inline constexpr std::size_t broadcast_capacity = 1024;
+
+/// One producer sends 1..n; each of `receivers` threads receives all n and
+/// checks their sum. Nothing may be lost, so every approach makes the
+/// producer wait for the slowest receiver. The rate is messages sent per
+/// second (each delivered `receivers` times).
+template <class Receive, class Send>
+measurement one_to_many(u64 n, unsigned receivers, Receive receive, Send send) {
+  std::vector<std::thread> threads;
+  const auto start = clock_type::now();
+  for (unsigned k = 0; k < receivers; ++k)
+    threads.emplace_back([&, k] {
+      u64 sum = 0;
+      for (u64 i = 0; i < n; ++i) sum += receive(k);
+      check(sum == n * (n + 1) / 2, "broadcast sum");
+    });
+  for (u64 i = 1; i <= n; ++i) send(i);
+  for (auto& t : threads) t.join();
+  return {seconds_since(start), n};
+}
+
+/// rill::broadcast, senders waiting for the slowest receiver.
+template <unsigned Receivers>
+measurement broadcast_rill(u64 n) {
+  auto [tx, first] = rill::broadcast<u64>(broadcast_capacity, rill::broadcast_overflow::wait);
+  std::vector<rill::broadcast_receiver<u64>> rxs;
+  rxs.push_back(std::move(first));
+  while (rxs.size() < Receivers) rxs.push_back(tx.subscribe());
+  return one_to_many(
+      n, Receivers, [&](unsigned k) { return rxs[k].recv().value(); },
+      [&](u64 i) { check(tx.send(i).has_value(), "broadcast send"); });
+}
+
+/// One rill channel per receiver, bounded alike; the producer sends each
+/// message on every one: what rill users build without broadcast.
+template <unsigned Receivers>
+measurement broadcast_separate_channels(u64 n) {
+  std::vector<rill::sender<u64>> txs;
+  std::vector<rill::receiver<u64>> rxs;
+  for (unsigned k = 0; k < Receivers; ++k) {
+    auto [tx, rx] = rill::sync_channel<u64>(broadcast_capacity);
+    txs.push_back(std::move(tx));
+    rxs.push_back(std::move(rx));
+  }
+  return one_to_many(
+      n, Receivers, [&](unsigned k) { return rxs[k].recv().value(); },
+      [&](u64 i) {
+        for (auto& tx : txs) check(tx.send(i).has_value(), "channel send");
+      });
+}
+
+/// A std::mutex, two condition variables and a bounded queue per receiver:
+/// the hand-built broadcast.
+template <unsigned Receivers>
+measurement broadcast_mutex_queues(u64 n) {
+  std::mutex m;
+  std::condition_variable not_empty, not_full;
+  std::vector<std::deque<u64>> queues(Receivers);
+  auto full = [&] {
+    for (auto& q : queues)
+      if (q.size() == broadcast_capacity) return true;
+    return false;
+  };
+  return one_to_many(
+      n, Receivers,
+      [&](unsigned k) {
+        std::unique_lock lock(m);
+        not_empty.wait(lock, [&] { return !queues[k].empty(); });
+        const u64 v = queues[k].front();
+        const bool was_full = queues[k].size() == broadcast_capacity;
+        queues[k].pop_front();
+        lock.unlock();
+        if (was_full) not_full.notify_one();
+        return v;
+      },
+      [&](u64 i) {
+        {
+          std::unique_lock lock(m);
+          not_full.wait(lock, [&] { return !full(); });
+          for (auto& q : queues) q.push_back(i);
+        }
+        not_empty.notify_all();
       });
 }
 

@@ -142,6 +142,12 @@ std::string markdown_tables(const report& rep) {
                          "have seen n: {}.",
                          unit("updates")),
              "update");
+  approaches("broadcast",
+             fmt::format("**broadcast**: one producer thread sends the u64s 1..n to 1, 4 or 16 receiver threads, "
+                         "each of which receives all n; none may be lost, so the producer waits for the slowest: "
+                         "{}, counting each message once however many receive it.",
+                         unit("messages")),
+             "msg");
   return out;
 }
 

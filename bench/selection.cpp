@@ -40,7 +40,8 @@ bool selected(const cell& c, const std::vector<std::string>& filters) {
 
 std::vector<const cell*> select_cells(const registry& all, const std::vector<std::string>& filters) {
   const std::vector<std::string> sections = {"workloads", "size",  "scaling", "select", "timeout",
-                                             "batch",     "shared", "floor",   "oneshot", "watch"};
+                                             "batch",     "shared", "floor",   "oneshot", "watch",
+                                             "broadcast"};
   // Rows in the order they were first registered: all_cells() registers
   // rill's cells first, so rows follow rill's order.
   std::map<std::string, std::size_t> row_order;

@@ -212,51 +212,73 @@ struct message {
   int number;
 };
 
-/// The bus is a thread that owns the subscription table; everybody else
-/// talks to it through its command channel, so the table needs no lock.
+/// The bus is a thread that owns one broadcast per topic; everybody else
+/// talks to it through its command channel, so the table needs no lock. A
+/// broadcast hands each message to every receiver subscribed to it, so a
+/// subscriber is just a broadcast receiver, and leaving is dropping it.
 struct subscribe {
   std::string topic;
-  rill::sender<message> deliver;
+  rill::oneshot_sender<rill::broadcast_receiver<message>> reply;
 };
 struct publish {
   message m;
 };
 struct count_subscribers {
-  rill::sender<std::size_t> reply;
+  rill::oneshot_sender<std::size_t> reply;
 };
 using bus_command = std::variant<subscribe, publish, count_subscribers>;
 
 void run_bus(const rill::receiver<bus_command>& commands) {
-  std::multimap<std::string, rill::sender<message>> subscribers;
+  constexpr std::size_t backlog = 64;  // a subscriber further behind loses the oldest, and is told
+  std::map<std::string, rill::broadcast_sender<message>> topics;
+  auto topic = [&](const std::string& name) -> rill::broadcast_sender<message>& {
+    auto it = topics.find(name);
+    if (it == topics.end()) it = topics.emplace(name, rill::broadcast<message>(backlog).first).first;
+    return it->second;
+  };
   for (bus_command& c : commands) {
-    if (auto* s = std::get_if<subscribe>(&c)) subscribers.emplace(s->topic, std::move(s->deliver));
-    if (auto* pub = std::get_if<publish>(&c)) {
-      auto [first, last] = subscribers.equal_range(pub->m.topic);
-      for (auto it = first; it != last;)
-        // A subscriber that is gone makes the send fail: forget it.
-        it = it->second.send(pub->m) ? std::next(it) : subscribers.erase(it);
+    if (auto* s = std::get_if<subscribe>(&c)) (void)std::move(s->reply).send(topic(s->topic).subscribe());
+    // A topic nobody listens to refuses the message: nobody could see it.
+    if (auto* pub = std::get_if<publish>(&c)) (void)topic(pub->m.topic).send(pub->m);
+    if (auto* q = std::get_if<count_subscribers>(&c)) {
+      std::size_t n = 0;
+      for (const auto& [name, tx] : topics) n += tx.receiver_count();
+      (void)std::move(q->reply).send(n);
     }
-    if (auto* q = std::get_if<count_subscribers>(&c)) (void)q->reply.send(subscribers.size());
   }
 }
 
 /// A subscription: the receiver to read, made by asking the bus.
-rill::receiver<message> subscribe_to(const rill::sender<bus_command>& bus, std::string topic) {
-  auto [tx, rx] = rill::channel<message>();
-  (void)bus.send(subscribe{std::move(topic), std::move(tx)});
-  return rx;
+rill::broadcast_receiver<message> subscribe_to(const rill::sender<bus_command>& bus, std::string topic) {
+  auto [reply_tx, reply_rx] = rill::oneshot<rill::broadcast_receiver<message>>();
+  (void)bus.send(subscribe{std::move(topic), std::move(reply_tx)});
+  return reply_rx.recv().value();
 }
 
 std::size_t subscriber_count(const rill::sender<bus_command>& bus) {
-  auto [tx, rx] = rill::sync_channel<std::size_t>(1);
-  (void)bus.send(count_subscribers{tx});
-  return rx.recv().value_or(0);
+  auto [reply_tx, reply_rx] = rill::oneshot<std::size_t>();
+  (void)bus.send(count_subscribers{std::move(reply_tx)});
+  return reply_rx.recv().value_or(0);
 }
 
-std::vector<int> read_all(const rill::receiver<message>& rx) {
+/// Every message until the topic ends (the bus is gone), skipping over a
+/// lag (none here: the backlog holds all).
+std::vector<int> read_all(rill::broadcast_receiver<message> rx) {
   std::vector<int> numbers;
-  for (message& m : rx) numbers.push_back(m.number);
+  for (auto m = rx.recv(); m || m.error().is_lagged(); m = rx.recv())
+    if (m) numbers.push_back(m->number);
   return numbers;
+}
+
+/// The same, as a coroutine: async_recv completes with errc::lagged for a
+/// lag, errc::disconnected at the end.
+asio::awaitable<void> async_read_all(rill::broadcast_receiver<message> rx, std::vector<int>& numbers) {
+  for (;;) {
+    auto [ec, m] = co_await rx.async_recv(as_tuple_awaitable);
+    if (ec == rill::errc::lagged) continue;
+    if (ec) co_return;
+    numbers.push_back(m.number);
+  }
 }
 
 void event_bus(page& p) {
@@ -266,28 +288,27 @@ void event_bus(page& p) {
   std::vector<int> orders_a, orders_b, alerts_c;
   auto leaver = subscribe_to(bus, "alerts");
   asio::io_context io;
-  auto note_alert = [&alerts_c](message& m) { alerts_c.push_back(m.number); };
-  asio::co_spawn(io, async_for_each(subscribe_to(bus, "alerts"), note_alert), asio::detached);
+  asio::co_spawn(io, async_read_all(subscribe_to(bus, "alerts"), alerts_c), asio::detached);
   {
-    std::jthread a([rx = subscribe_to(bus, "orders"), &orders_a] { orders_a = read_all(rx); });
-    std::jthread b([rx = subscribe_to(bus, "orders"), &orders_b] { orders_b = read_all(rx); });
+    std::jthread a([rx = subscribe_to(bus, "orders"), &orders_a]() mutable { orders_a = read_all(std::move(rx)); });
+    std::jthread b([rx = subscribe_to(bus, "orders"), &orders_b]() mutable { orders_b = read_all(std::move(rx)); });
     const std::size_t subscribed = subscriber_count(bus);
 
     for (int i = 0; i < 5; ++i) (void)bus.send(publish{{"orders", i}});
     (void)bus.send(publish{{"alerts", 100}});
     auto first_alert = leaver.recv();
     leaver = {};  // unsubscribing is just dropping the receiver
-    (void)bus.send(publish{{"alerts", 101}});  // the bus finds the leaver gone here
+    (void)bus.send(publish{{"alerts", 101}});
     const std::size_t after = subscriber_count(bus);
-    p.say("{} subscribers; after one dropped its receiver and the next alert went out: {}", subscribed, after);
+    p.say("{} subscribers; after one dropped its receiver: {}", subscribed, after);
     p.check(first_alert && first_alert->number == 100 && subscribed == 4 && after == 3,
-            "a subscriber leaves by dropping its receiver; the bus notices on its next publish");
-    bus = {};  // no more commands: the bus ends, and with it every subscription
+            "a subscriber leaves by dropping its receiver");
+    bus = {};  // no more commands: the bus ends, and with it every topic
   }
   io.run();
   p.say("orders subscribers got {} and {}; coroutine alerts subscriber got {}", orders_a, orders_b, alerts_c);
   p.check(orders_a == std::vector{0, 1, 2, 3, 4} && orders_b == orders_a,
-          "each subscriber got every message of its topic, in publish order");
+          "each subscriber got every message of its topic, in publish order, from one broadcast");
   p.check(alerts_c == std::vector{100, 101}, "and none of the topics it did not subscribe to");
 }
 

@@ -1,6 +1,6 @@
 # Runs the libFuzzer binary for SECONDS on a fresh copy of the seed corpus
 # (so that what it adds stays in the build tree) and fails if it finds a
-# crash. Called by the fuzz_channel test.
+# crash. Called by the fuzz_<harness> tests.
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 file(GLOB seeds "${SEED_CORPUS}/*")
