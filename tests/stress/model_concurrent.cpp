@@ -1,7 +1,7 @@
 // A model-based randomised test: in each round, thread and coroutine
-// producers and consumers run random operations — every send and receive
-// form, batches, permits, timeouts, stop tokens, select, async_select,
-// cancellation, copying and dropping
+// producers and consumers (asio::awaitable and rill::task) run random
+// operations — every send and receive form, batches, permits, timeouts,
+// stop tokens, select, async_select, cancellation, copying and dropping
 // handles, close — on one or two channels of random kinds and overflow
 // policies. A ledger (support/ledger.hpp) is the oracle: every message a
 // send reported as sent is received exactly once, by a consumer or by the
@@ -62,6 +62,7 @@ struct round_config {
   std::size_t lanes = 1;  ///< channels in the round
   std::array<rill_test::channel_spec, 2> spec{};
   int thread_producers = 1, coroutine_producers = 0, thread_consumers = 1, coroutine_consumers = 0;
+  int task_producers = 0, task_consumers = 0;  ///< coroutines that are rill::task, not asio::awaitable
   int attempts = 100;               ///< sends each producer attempts
   bool receivers_may_leave = false;  ///< consumers may drop their receivers early
   int closer = -1;                   ///< actor that closes a channel early (-1: none)
@@ -84,6 +85,8 @@ struct round_config {
     c.coroutine_producers = pick(0, 2);
     c.thread_consumers = pick(1, 2);
     c.coroutine_consumers = pick(0, 2);
+    c.task_producers = pick(0, 1);
+    c.task_consumers = pick(0, 1);
     c.attempts = pick(60, 160);
     c.receivers_may_leave = pick(0, 3) == 0;
     if (pick(0, 3) == 0) {
@@ -93,8 +96,8 @@ struct round_config {
     return c;
   }
 
-  int producers() const { return thread_producers + coroutine_producers; }
-  int actors() const { return producers() + thread_consumers + coroutine_consumers; }
+  int producers() const { return thread_producers + coroutine_producers + task_producers; }
+  int actors() const { return producers() + thread_consumers + coroutine_consumers + task_consumers; }
 
   std::string describe() const {
     std::string s = fmt::format("seed {}: {} lane(s) [", seed, lanes);
@@ -103,8 +106,9 @@ struct round_config {
       os << spec[l];
       s += (l ? ", " : "") + os.str();
     }
-    return s + fmt::format("], {}+{} producers (threads+coroutines), {}+{} consumers, {} attempts each{}{}", thread_producers,
-                           coroutine_producers, thread_consumers, coroutine_consumers, attempts,
+    return s + fmt::format("], {}+{}+{} producers (threads+awaitables+tasks), {}+{}+{} consumers, {} attempts each{}{}",
+                           thread_producers, coroutine_producers, task_producers, thread_consumers, coroutine_consumers,
+                           task_consumers, attempts,
                            receivers_may_leave ? ", receivers may leave" : "",
                            closer >= 0 ? fmt::format(", actor {} closes at step {}", closer, close_at) : "");
   }
@@ -139,6 +143,13 @@ class actor_base {
     });
   }
   void count() { ctx_.operations.fetch_add(1, std::memory_order_relaxed); }
+
+  /// An operation that throws on failure threw: only a disconnection may
+  /// fail it, and the lane is then closed for this actor.
+  void threw(const std::system_error& e, std::size_t lane) {
+    RILL_EXPECT(e.code() == rill::errc::disconnected);
+    open_[lane] = false;
+  }
 
   bool any_open() const {
     for (bool o : open_)
@@ -214,6 +225,23 @@ class producer_base : public actor_base<tx_t> {
     RILL_EXPECT(back.id() == id);
     back.take_back();
     if (disconnected) open_[lane] = false;
+  }
+
+  /// An asynchronous send's outcome: sent, or refused with `back`.
+  void settle(std::error_code ec, std::optional<ledgered>& back, ledger::id_type id, std::size_t lane) {
+    if (!ec) {
+      RILL_EXPECT(!back.has_value());
+      return sent(id);
+    }
+    RILL_EXPECT(back.has_value());
+    RILL_EXPECT(ec == rill::errc::disconnected || ec == asio::error::operation_aborted);
+    refused(*back, id, ec == rill::errc::disconnected, lane);
+  }
+
+  /// A send arm's result: sent, or refused with its value.
+  void settle(rill::expected<void, rill::send_error<ledgered>>& result, ledger::id_type id, std::size_t lane) {
+    if (result) return sent(id);
+    refused(result.error().value, id, true, lane);
   }
 
   /// After a channel was seen disconnected, every send on it fails at once.
@@ -428,6 +456,20 @@ class consumer_base : public actor_base<rx_t> {
     const std::string problem = order_.see(m);
     if (!problem.empty()) throw rill_test::check_failure(problem);
     m.receive();
+  }
+
+  /// An asynchronous receive's outcome: a message, or none.
+  void settle(std::error_code ec, std::optional<ledgered>& m, std::size_t lane) {
+    if (!ec) {
+      RILL_EXPECT(m.has_value());
+      return take(*m, lane);
+    }
+    RILL_EXPECT(!m.has_value());
+    if (ec == rill::errc::disconnected) {
+      open_[lane] = false;
+      return;
+    }
+    RILL_EXPECT(ec == asio::error::operation_aborted);
   }
 
   /// Whether this consumer leaves now, in a round that allows it.
@@ -703,11 +745,7 @@ class coroutine_producer : public producer_base {
         RILL_EXPECT(!ec && r.has_value());
         const std::size_t won_lane = r->index() == 0 ? lane : other;
         const auto won_id = r->index() == 0 ? id : id2;
-        auto& result = r->index() == 0 ? std::get<0>(*r) : std::get<1>(*r);
-        if (result)
-          sent(won_id);
-        else
-          refused(result.error().value, won_id, true, won_lane);
+        settle(r->index() == 0 ? std::get<0>(*r) : std::get<1>(*r), won_id, won_lane);
         co_return;
       }
       default: {  // use_awaitable: an error throws, and the value goes with the exception
@@ -716,22 +754,11 @@ class coroutine_producer : public producer_base {
           co_await tx.async_send(std::move(m), asio::use_awaitable);
           sent(id);
         } catch (const std::system_error& e) {
-          RILL_EXPECT(e.code() == rill::errc::disconnected);
-          open_[lane] = false;
+          threw(e, lane);
         }
         co_return;
       }
     }
-  }
-
-  void settle(std::error_code ec, std::optional<ledgered>& back, ledger::id_type id, std::size_t lane) {
-    if (!ec) {
-      RILL_EXPECT(!back.has_value());
-      return sent(id);
-    }
-    RILL_EXPECT(back.has_value());
-    RILL_EXPECT(ec == rill::errc::disconnected || ec == asio::error::operation_aborted);
-    refused(*back, id, ec == rill::errc::disconnected, lane);
   }
 
   asio::awaitable<void> check_async_stays_disconnected(std::size_t lane) {
@@ -764,19 +791,6 @@ class coroutine_consumer : public consumer_base {
   }
 
  private:
-  void settle(std::error_code ec, std::optional<ledgered>& m, std::size_t lane) {
-    if (!ec) {
-      RILL_EXPECT(m.has_value());
-      return take(*m, lane);
-    }
-    RILL_EXPECT(!m.has_value());
-    if (ec == rill::errc::disconnected) {
-      open_[lane] = false;
-      return;
-    }
-    RILL_EXPECT(ec == asio::error::operation_aborted);
-  }
-
   asio::awaitable<void> attempt(std::size_t lane, asio::steady_timer& timer) {
     const rx_t rx = handle(lane);
     count();
@@ -827,8 +841,7 @@ class coroutine_consumer : public consumer_base {
           RILL_EXPECT(m.has_value());
           take(*m, lane);
         } catch (const std::system_error& e) {
-          RILL_EXPECT(e.code() == rill::errc::disconnected);
-          open_[lane] = false;
+          threw(e, lane);
         }
         co_return;
       }
@@ -836,10 +849,125 @@ class coroutine_consumer : public consumer_base {
   }
 };
 
-/// Runs `actor.run()` as a coroutine on `io`; an exception is recorded.
+// ---- rill::task -------------------------------------------------------------------
+
+inline constexpr auto as_tuple_task = asio::experimental::as_tuple(rill::use_task);
+
+/// A rill::task that sends with the channel awaiters of rill::use_task:
+/// as a tuple, raced with a timeout arm in async_select, and throwing.
+class task_producer : public producer_base {
+ public:
+  using producer_base::producer_base;
+
+  rill::task<void> run() {
+    for (int step = 0; step < ctx_.cfg.attempts && any_open(); ++step) {
+      maybe_close(step);
+      if (!any_open()) break;
+      co_await attempt(open_lane());
+    }
+  }
+
+ private:
+  rill::task<void> attempt(std::size_t lane) {
+    const tx_t tx = handle(lane);
+    ledgered m = make(lane);
+    const auto id = m.id();
+    count();
+    switch (pick(0, 2)) {
+      case 0: {
+        auto [ec, back] = co_await tx.async_send(std::move(m), as_tuple_task);
+        settle(ec, back, id, lane);
+        co_return;
+      }
+      case 1: {  // raced with a timeout arm: a send arm that lost goes with the operation
+        ctx_.book.mark_may_be_destroyed(id);
+        auto arm = rill::send(tx, std::move(m));
+        auto [ec, r] = co_await rill::async_select(std::move(arm), rill::timeout(short_wait()), as_tuple_task);
+        RILL_EXPECT(!ec && r.has_value());
+        if (r->index() == 0) settle(std::get<0>(*r), id, lane);
+        co_return;
+      }
+      default: {  // rill::use_task: an error throws, and the value goes with the exception
+        ctx_.book.mark_may_be_destroyed(id);
+        try {
+          co_await tx.async_send(std::move(m), rill::use_task);
+          sent(id);
+        } catch (const std::system_error& e) {
+          threw(e, lane);
+        }
+        co_return;
+      }
+    }
+  }
+};
+
+/// A rill::task that receives with the channel awaiters of rill::use_task:
+/// as a tuple, in async_select over both lanes with a timeout arm, and
+/// throwing.
+class task_consumer : public consumer_base {
+ public:
+  using consumer_base::consumer_base;
+
+  rill::task<void> run() {
+    for (int step = 0; any_open(); ++step) {
+      maybe_close(step);
+      if (leaves()) co_return;
+      const std::size_t lane = open_lane();
+      co_await attempt(lane);
+      if (!open_[lane]) {
+        auto [ec, m] = co_await handles_[lane].async_recv(as_tuple_task);
+        count();
+        RILL_EXPECT(ec == rill::errc::disconnected && !m.has_value());
+      }
+    }
+  }
+
+ private:
+  rill::task<void> attempt(std::size_t lane) {
+    const rx_t rx = handle(lane);
+    count();
+    int form = pick(0, 2);
+    if (!may_wait_on_one_lane()) form = 1;  // only the select has a timeout
+    switch (form) {
+      case 0: {
+        auto [ec, m] = co_await rx.async_recv(as_tuple_task);
+        settle(ec, m, lane);
+        co_return;
+      }
+      case 1: {
+        const std::size_t other = handles_.size() == 2 ? 1 - lane : lane;
+        auto arm = rill::recv(rx);
+        auto arm2 = rill::recv(handles_[other], open_[other]);
+        auto [ec, s] =
+            co_await rill::async_select(std::move(arm), std::move(arm2), rill::timeout(short_wait()), as_tuple_task);
+        RILL_EXPECT(!ec && s.has_value());
+        if (s->index() == 2) co_return;
+        const std::size_t won = s->index() == 0 ? lane : other;
+        auto& result = s->index() == 0 ? std::get<0>(*s) : std::get<1>(*s);
+        if (result)
+          take(*result, won);
+        else
+          open_[won] = false;
+        co_return;
+      }
+      default: {  // rill::use_task: disconnected throws
+        try {
+          ledgered m = co_await rx.async_recv(rill::use_task);
+          take(m, lane);
+        } catch (const std::system_error& e) {
+          threw(e, lane);
+        }
+        co_return;
+      }
+    }
+  }
+};
+
+/// Runs `actor.run()` as a coroutine on `io` (an asio::awaitable with
+/// co_spawn, a rill::task with rill::spawn); an exception is recorded.
 template <class Actor>
 void spawn_coroutine(asio::io_context& io, std::shared_ptr<Actor> actor, std::mutex& m, std::string& failures) {
-  asio::co_spawn(io, [actor]() { return actor->run(); }, [actor, &m, &failures](std::exception_ptr e) mutable {
+  auto ended = [actor, &m, &failures](std::exception_ptr e) mutable {
     actor.reset();  // drop its handles now, as a thread actor's end does
     if (!e) return;
     std::lock_guard lock(m);
@@ -848,7 +976,11 @@ void spawn_coroutine(asio::io_context& io, std::shared_ptr<Actor> actor, std::mu
     } catch (const std::exception& x) {
       failures += std::string(x.what()) + '\n';
     }
-  });
+  };
+  if constexpr (std::is_same_v<decltype(actor->run()), rill::task<void>>)
+    rill::spawn(io, actor->run(), std::move(ended));
+  else
+    asio::co_spawn(io, [actor]() { return actor->run(); }, std::move(ended));
 }
 
 struct round_figures {
@@ -886,10 +1018,16 @@ round_figures run_round(const round_config& cfg) {
     for (int i = 0; i < cfg.coroutine_producers; ++i)
       spawn_coroutine(producer_io, std::make_shared<coroutine_producer>(ctx, index++, txs), coroutine_mutex,
                       coroutine_failures);
+    for (int i = 0; i < cfg.task_producers; ++i)
+      spawn_coroutine(producer_io, std::make_shared<task_producer>(ctx, index++, txs), coroutine_mutex,
+                      coroutine_failures);
     for (int i = 0; i < cfg.thread_consumers; ++i)
       threads.spawn([a = std::make_shared<thread_consumer>(ctx, index++, rxs)] { a->run(); });
     for (int i = 0; i < cfg.coroutine_consumers; ++i)
       spawn_coroutine(consumer_io, std::make_shared<coroutine_consumer>(ctx, index++, rxs), coroutine_mutex,
+                      coroutine_failures);
+    for (int i = 0; i < cfg.task_consumers; ++i)
+      spawn_coroutine(consumer_io, std::make_shared<task_consumer>(ctx, index++, rxs), coroutine_mutex,
                       coroutine_failures);
     txs.clear();
     rxs.clear();
