@@ -135,8 +135,9 @@ struct lagged {
 template <class E>
 class [[nodiscard("why nothing was received")]] broadcast_error {
  public:
-  /// The reasons a receive form shares with a channel's.
-  broadcast_error(E e) noexcept : reason_(kind_of(e)) {}  // NOLINT(google-explicit-constructor): as the enum converts
+  /// The reasons a receive form shares with a channel's; implicit, so
+  /// that `return try_recv_error::empty;` reads as it does on a channel.
+  broadcast_error(E e) noexcept : reason_(kind_of(e)) {}
   /// A lag: `l.missed` messages were lost.
   broadcast_error(lagged l) noexcept : reason_(errc::lagged), missed_(l.missed) {}
 
