@@ -141,9 +141,12 @@ class [[nodiscard("why nothing was received")]] broadcast_error {
   /// A lag: `l.missed` messages were lost.
   broadcast_error(lagged l) noexcept : reason_(errc::lagged), missed_(l.missed) {}
 
+  /// Why: one of `E`'s reasons, or errc::lagged.
   errc kind() const noexcept { return reason_; }
+  /// kind() as an error code of the "rill" category.
   std::error_code code() const noexcept { return make_error_code(reason_); }
 
+  /// Which reason it is.
   bool is_lagged() const noexcept { return reason_ == errc::lagged; }
   bool is_disconnected() const noexcept { return reason_ == errc::disconnected; }
   bool is_empty() const noexcept { return reason_ == errc::empty; }
