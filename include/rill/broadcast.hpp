@@ -136,7 +136,9 @@ class broadcast_sender {
 
   /// True once closed, or when no receiver is left: a send would fail.
   [[nodiscard]] bool is_closed() const { return core().send_closed(); }
+  /// Receivers of the broadcast now (each gets the messages sent from now on).
   [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
+  /// Senders of the broadcast now; it closes when the last one goes.
   [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
   /// How many messages are kept, as given to broadcast().
   [[nodiscard]] std::size_t capacity() const { return core().capacity(); }
@@ -184,6 +186,9 @@ class broadcast_receiver {
   /// An empty handle; operations on it throw std::logic_error.
   broadcast_receiver() noexcept = default;
 
+  /// An independent receiver at `other`'s position: it gets the messages
+  /// `other` has yet to read (and its lag, if it lags), and those are held
+  /// until both read them.
   broadcast_receiver(const broadcast_receiver& other) noexcept
       : core_(other.core_), next_(other.next_), last_lag_(other.last_lag_) {
     if (core_ == nullptr) return;
@@ -191,9 +196,12 @@ class broadcast_receiver {
     core_->add_receiver(next_);
   }
 
+  /// Takes over `other`'s place, leaving it empty.
   broadcast_receiver(broadcast_receiver&& other) noexcept
       : core_(std::exchange(other.core_, nullptr)), next_(other.next_), last_lag_(other.last_lag_) {}
 
+  /// Copy or move assignment: this receiver goes (see the destructor) and
+  /// takes `other`'s place.
   broadcast_receiver& operator=(broadcast_receiver other) noexcept {
     std::swap(core_, other.core_);
     std::swap(next_, other.next_);
@@ -276,7 +284,9 @@ class broadcast_receiver {
   /// True once every sender is gone or close() was called (messages not
   /// read yet are still received).
   [[nodiscard]] bool is_closed() const { return core().closed(); }
+  /// Senders of the broadcast now.
   [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
+  /// Receivers of the broadcast now, this one included.
   [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
 
   /// A new receiver of the same broadcast that starts at the next message

@@ -135,14 +135,18 @@ struct lagged {
 template <class E>
 class [[nodiscard("why nothing was received")]] broadcast_error {
  public:
-  /// The reasons a receive form shares with a channel's.
-  broadcast_error(E e) noexcept : reason_(kind_of(e)) {}  // NOLINT(google-explicit-constructor): as the enum converts
+  /// The reasons a receive form shares with a channel's; implicit, so
+  /// that `return try_recv_error::empty;` reads as it does on a channel.
+  broadcast_error(E e) noexcept : reason_(kind_of(e)) {}
   /// A lag: `l.missed` messages were lost.
   broadcast_error(lagged l) noexcept : reason_(errc::lagged), missed_(l.missed) {}
 
+  /// Why: one of `E`'s reasons, or errc::lagged.
   errc kind() const noexcept { return reason_; }
+  /// kind() as an error code of the "rill" category.
   std::error_code code() const noexcept { return make_error_code(reason_); }
 
+  /// Which reason it is.
   bool is_lagged() const noexcept { return reason_ == errc::lagged; }
   bool is_disconnected() const noexcept { return reason_ == errc::disconnected; }
   bool is_empty() const noexcept { return reason_ == errc::empty; }

@@ -162,6 +162,7 @@ class broadcast_recv_arm final : public detail::notified_arm<detail::broadcast_c
   broadcast_recv_arm(broadcast_recv_arm&&) = default;
   broadcast_recv_arm& operator=(broadcast_recv_arm&&) = delete;
 
+  /// After this arm won: its result, moved out.
   result_type take_result() { return std::move(*result_); }
 
   /// What a select's result holds before any arm won; never returned.

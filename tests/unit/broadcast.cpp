@@ -174,6 +174,31 @@ TEST_CASE("broadcast: a lagging receiver is told how many it lost, once, then ge
   CHECK(rx.try_recv() == 8);
 }
 
+TEST_CASE("broadcast: a lagging receiver recovers after the senders went, then sees disconnected", "[broadcast]") {
+  auto [tx, rx] = rill::broadcast<int>(3);
+  for (int i = 1; i <= 4; ++i) REQUIRE(tx.send(i));
+  rill_test::drop(tx);
+  CHECK(rx.size() == 3);  // what is held: a lag's losses are not counted
+  CHECK(rx.recv() == lag_of<rill::recv_error>(1));
+  CHECK(rx.size() == 3);
+  CHECK(rx.recv() == 2);
+  CHECK(rx.recv() == 3);
+  CHECK(rx.recv() == 4);
+  CHECK(rx.recv() == recv_disconnected);
+}
+
+TEST_CASE("broadcast: resubscribing a lagging receiver starts at the next message, with no lag", "[broadcast]") {
+  auto [tx, rx] = rill::broadcast<int>(2);
+  for (int i = 1; i <= 5; ++i) REQUIRE(tx.send(i));
+  auto fresh = rx.resubscribe();
+  CHECK(fresh.try_recv() == try_empty);
+  REQUIRE(tx.send(6));
+  CHECK(fresh.recv() == 6);
+  CHECK(rx.recv() == lag_of<rill::recv_error>(4));  // 1 to 4 lost, 5 and 6 held
+  CHECK(rx.recv() == 5);
+  CHECK(rx.recv() == 6);
+}
+
 TEST_CASE("broadcast: a lag on a capacity of one", "[broadcast]") {
   auto [tx, rx] = rill::broadcast<int>(1);
   REQUIRE(tx.send(1));

@@ -159,6 +159,7 @@ class broadcast_core {
     if (receivers_ == 0 || room_locked()) senders_waiting_.notify_all_locked(locked.wake);
   }
 
+  /// Relaxed: a metric, which orders nothing.
   std::size_t sender_count() const noexcept { return senders_.load(std::memory_order_relaxed); }
 
   std::size_t receiver_count() const noexcept {
