@@ -1,9 +1,10 @@
 // rill — dynamic_select: a select over receivers and senders of one message
-// type (and oneshots and watches of it) whose arms are added, enabled and
-// disabled at run time.
+// type (and oneshots, watches and broadcasts of it) whose arms are added,
+// enabled and disabled at run time.
 #pragma once
 
 #include <rill/detail/select_engine.hpp>
+#include <rill/broadcast.hpp>
 #include <rill/error.hpp>
 #include <rill/oneshot.hpp>
 #include <rill/receiver.hpp>
@@ -30,15 +31,20 @@ namespace rill {
 template <class T>
 struct selected {
   std::size_t index;  ///< as returned by add() when the arm was added
-  /// A receive (from a channel or a oneshot), a send, or a watch's change.
-  std::variant<expected<T, recv_error>, expected<void, send_error<T>>, expected<void, recv_error>> result;
+  /// A receive (from a channel or a oneshot), a send, a watch's change, or
+  /// a broadcast receive.
+  std::variant<expected<T, recv_error>, expected<void, send_error<T>>, expected<void, recv_error>,
+               expected<T, broadcast_recv_error>>
+      result;
 
   bool is_recv() const noexcept { return result.index() == 0; }
   bool is_send() const noexcept { return result.index() == 1; }
   bool is_changed() const noexcept { return result.index() == 2; }
+  bool is_broadcast() const noexcept { return result.index() == 3; }
   expected<T, recv_error>& recv_result() { return std::get<0>(result); }
   expected<void, send_error<T>>& send_result() { return std::get<1>(result); }
   expected<void, recv_error>& changed_result() { return std::get<2>(result); }
+  expected<T, broadcast_recv_error>& broadcast_result() { return std::get<3>(result); }
 };
 
 /// A select over a set of receivers and senders of one message type that
@@ -50,6 +56,8 @@ struct selected {
 /// (its one value is taken, or its sender went). The select keeps a copy of
 /// each channel or watch handle added, so it counts as one more receiver (or
 /// sender) of those while it lives, and owns each oneshot receiver added.
+/// A broadcast receiver added is copied too: the copy reads every message
+/// from where the original was, independently of it.
 /// Not thread-safe: one thread selects with it at a time.
 template <class T>
 class dynamic_select {
@@ -92,11 +100,23 @@ class dynamic_select {
     return push(std::move(e), engine_arm);
   }
 
+  /// Adds a receive arm on a copy of `rx`, which reads from where `rx` is;
+  /// returns its index. It wins with broadcast_result(): the copy's next
+  /// message, a lag (errc::lagged, with how many were lost), or
+  /// errc::disconnected once every sender is gone and it read everything.
+  std::size_t add(const broadcast_receiver<T>& rx) {
+    broadcast_entry e{std::make_unique<broadcast_receiver<T>>(rx), nullptr};
+    e.arm = std::make_unique<broadcast_recv_arm<T>>(*e.rx, true);
+    detail::select_arm* engine_arm = e.arm.get();
+    return push(std::move(e), engine_arm);
+  }
+
   /// The select's own copy of the watch receiver of arm `index`.
-  watch_receiver<T>& watch_receiver_at(std::size_t index) {
-    auto* e = std::get_if<watch_entry>(&arms_.at(index));
-    if (e == nullptr) throw std::invalid_argument("rill::dynamic_select::watch_receiver_at: arm is not a watch arm");
-    return *e->rx;
+  watch_receiver<T>& watch_receiver_at(std::size_t index) { return *entry_at<watch_entry>(index, "watch_receiver_at").rx; }
+
+  /// The select's own copy of the broadcast receiver of arm `index`.
+  broadcast_receiver<T>& broadcast_receiver_at(std::size_t index) {
+    return *entry_at<broadcast_entry>(index, "broadcast_receiver_at").rx;
   }
 
   void enable(std::size_t index, bool on = true) {
@@ -181,17 +201,21 @@ class dynamic_select {
     std::unique_ptr<watch_receiver<T>> rx;
     std::unique_ptr<watch_changed_arm<T>> arm;
   };
-  using entry = std::variant<receive_entry, send_entry, oneshot_entry, watch_entry>;
+  struct broadcast_entry {
+    std::unique_ptr<broadcast_receiver<T>> rx;
+    std::unique_ptr<broadcast_recv_arm<T>> arm;
+  };
+  using entry = std::variant<receive_entry, send_entry, oneshot_entry, watch_entry, broadcast_entry>;
 
-  send_entry& send_entry_at(std::size_t index, const char* what) {
-    auto* e = std::get_if<send_entry>(&arms_.at(index));
-    if (e == nullptr) throw std::invalid_argument(not_a_send_arm(what));
+  /// Arm `index`, which `what` needs to be of kind `Entry`.
+  template <class Entry>
+  Entry& entry_at(std::size_t index, const char* what) {
+    auto* e = std::get_if<Entry>(&arms_.at(index));
+    if (e == nullptr) throw std::invalid_argument(std::string("rill::dynamic_select::") + what + ": not an arm of that kind");
     return *e;
   }
 
-  static std::string not_a_send_arm(const char* what) {
-    return std::string("rill::dynamic_select::") + what + ": arm is not a send arm";
-  }
+  send_entry& send_entry_at(std::size_t index, const char* what) { return entry_at<send_entry>(index, what); }
 
   static selected<T> placeholder() noexcept {
     return selected<T>{0, decltype(selected<T>::result)(std::in_place_index<0>, recv_arm<T>::placeholder())};
@@ -236,6 +260,8 @@ class dynamic_select {
             result.result.template emplace<1>(winner.arm->take_result());
           } else if constexpr (std::is_same_v<kind, watch_entry>) {
             result.result.template emplace<2>(winner.arm->take_result());
+          } else if constexpr (std::is_same_v<kind, broadcast_entry>) {
+            result.result.template emplace<3>(winner.arm->take_result());
           } else {
             if (winner.arm->won_disconnected()) result.result.template emplace<0>(tl::unexpect, recv_error{});
             if constexpr (std::is_same_v<kind, oneshot_entry>) winner.arm->set_enabled(false);  // spent

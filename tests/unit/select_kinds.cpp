@@ -297,3 +297,43 @@ TEST_CASE("select kinds: dynamic_select follows a watch and a channel together",
   CHECK_FALSE(r->changed_result().has_value());
   CHECK_THROWS_AS(sel.watch_receiver_at(channel_arm), std::invalid_argument);
 }
+
+TEST_CASE("select kinds: dynamic_select follows broadcast receivers of several topics",
+          "[select][broadcast][dynamic_select]") {
+  auto [news_tx, news_rx] = rill::broadcast<int>(2);
+  auto [alerts_tx, alerts_rx] = rill::broadcast<int>(4);
+  rill::dynamic_select<int> sel;
+  const std::size_t news = sel.add(news_rx);
+  const std::size_t alerts = sel.add(alerts_rx);
+  CHECK_FALSE(sel.try_select().has_value());
+
+  REQUIRE(alerts_tx.send(1));
+  auto r = sel.try_select();
+  REQUIRE(r.has_value());
+  CHECK(r->index == alerts);
+  REQUIRE(r->is_broadcast());
+  CHECK(r->broadcast_result().value() == 1);
+  CHECK(alerts_rx.try_recv().value() == 1);  // the original reads on its own
+
+  for (int i = 0; i < 3; ++i) REQUIRE(news_tx.send(10 + i));  // the select's copy falls one behind
+  r = sel.try_select();
+  REQUIRE(r.has_value());
+  CHECK(r->index == news);
+  REQUIRE_FALSE(r->broadcast_result().has_value());
+  CHECK(r->broadcast_result().error().is_lagged());
+  CHECK(r->broadcast_result().error().missed() == 1);
+  CHECK(sel.broadcast_receiver_at(news).last_lag() == 1);
+  for (int expected : {11, 12}) {
+    r = sel.try_select();
+    REQUIRE(r.has_value());
+    CHECK(r->broadcast_result().value() == expected);
+  }
+  CHECK_FALSE(sel.try_select().has_value());
+
+  rill_test::drop(alerts_tx);
+  r = sel.try_select();
+  REQUIRE(r.has_value());
+  CHECK(r->index == alerts);
+  CHECK(r->broadcast_result().error().is_disconnected());
+  CHECK_THROWS_AS(sel.watch_receiver_at(news), std::invalid_argument);
+}
