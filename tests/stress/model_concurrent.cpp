@@ -3,7 +3,8 @@
 // operations — every send and receive form, batches, permits, timeouts,
 // stop tokens, select, async_select, cancellation, copying and dropping
 // handles, close — on one or two channels of random kinds and overflow
-// policies. A ledger (support/ledger.hpp) is the oracle: every message a
+// policies, with a watch beside them that producers bump and thread
+// consumers select on. A ledger (support/ledger.hpp) is the oracle: every message a
 // send reported as sent is received exactly once, by a consumer or by the
 // channel's undelivered hook (dropped by the policy, or left behind by the
 // last receiver), every refused one is handed back, and nothing is
@@ -114,11 +115,15 @@ struct round_config {
   }
 };
 
-/// What every actor of a round shares.
+/// What every actor of a round shares. `progress` is a watch that producers
+/// bump now and then and thread consumers select on beside their channels:
+/// a watch arm that wins takes no message, one that loses marks nothing.
 struct round_context {
   const round_config& cfg;
   ledger& book;
   std::atomic<long>& operations;
+  rill::watch_sender<std::uint64_t> progress;
+  rill::watch_receiver<std::uint64_t> progress_seen;
 };
 
 /// What an actor owns: its handles, its random choices, its counters.
@@ -218,7 +223,10 @@ class producer_base : public actor_base<tx_t> {
     return ledgered(ctx_.book, static_cast<std::uint32_t>(index_), static_cast<std::uint32_t>(lane), sequence_[lane]++);
   }
 
-  void sent(ledger::id_type id) { ctx_.book.mark_sent(id); }
+  void sent(ledger::id_type id) {
+    ctx_.book.mark_sent(id);
+    if (one_in(4)) ctx_.progress.send_modify([](std::uint64_t& v) { ++v; });
+  }
 
   /// A send failed and handed `back` back: it must be the message sent.
   void refused(ledgered& back, ledger::id_type id, bool disconnected, std::size_t lane) {
@@ -445,9 +453,21 @@ class thread_producer : public producer_base {
 
 class consumer_base : public actor_base<rx_t> {
  public:
-  using actor_base::actor_base;
+  consumer_base(round_context& ctx, int index, std::vector<rx_t> handles)
+      : actor_base(ctx, index, std::move(handles)), progress_(ctx.progress_seen) {}
 
  protected:
+  /// The progress watch's arm won: a newer version than this consumer had
+  /// seen, whose value never goes back.
+  void progressed() {
+    const std::uint64_t now = *progress_.borrow();
+    RILL_EXPECT(now > 0 && now >= last_progress_);
+    last_progress_ = now;
+  }
+
+  rill::watch_receiver<std::uint64_t> progress_;  ///< this consumer's own copy
+  std::uint64_t last_progress_ = 0;
+
   /// Takes a message received on `lane`: it must belong there and keep its
   /// producer's order.
   void take(ledgered& m, std::size_t lane) {
@@ -616,18 +636,25 @@ class thread_consumer : public consumer_base {
     const bool two = handles_.size() == 2;
     const rx_t& a = handles_[0];
     const rx_t& b = handles_[two ? 1 : 0];
+    const bool had_change = progress_.has_changed();
     auto settle = [&](auto& result, std::size_t lane) {
+      // A watch arm that lost marked nothing seen.
+      RILL_EXPECT(!had_change || progress_.has_changed());
       if (result) return take(*result, lane);
       disconnected(lane);
     };
+    const bool watched = one_in(2);
     if (blocking) {
-      auto r = rill::select(rill::recv(a, open_[0]), rill::recv(b, two && open_[1]), rill::timeout(short_wait()));
+      auto r = rill::select(rill::recv(a, open_[0]), rill::recv(b, two && open_[1]), rill::changed(progress_, watched),
+                            rill::timeout(short_wait()));
       if (r.index() == 0) settle(std::get<0>(r), 0);
       if (r.index() == 1) settle(std::get<1>(r), 1);
+      if (r.index() == 2) progressed();
     } else {
-      auto r = rill::try_select(rill::recv(a, open_[0]), rill::recv(b, two && open_[1]));
+      auto r = rill::try_select(rill::recv(a, open_[0]), rill::recv(b, two && open_[1]), rill::changed(progress_, watched));
       if (r && r->index() == 0) settle(std::get<0>(*r), 0);
       if (r && r->index() == 1) settle(std::get<1>(*r), 1);
+      if (r && r->index() == 2) progressed();
     }
   }
 
@@ -997,7 +1024,8 @@ round_figures run_round(const round_config& cfg) {
   ledger book(static_cast<std::size_t>(cfg.producers()) * (static_cast<std::size_t>(cfg.attempts) * 2 + 64));
   if (cfg.receivers_may_leave) book.allow_discards();
   std::atomic<long> operations{0};
-  round_context ctx{cfg, book, operations};
+  auto [progress_tx, progress_rx] = rill::watch<std::uint64_t>(0);
+  round_context ctx{cfg, book, operations, progress_tx, progress_rx};
   std::mutex coroutine_mutex;
   std::string coroutine_failures;
   {
