@@ -86,8 +86,14 @@ struct round_config {
     c.coroutine_producers = pick(0, 2);
     c.thread_consumers = pick(1, 2);
     c.coroutine_consumers = pick(0, 2);
+#if !defined(_WIN32)
+    // Not in the Windows build: under wine, a round with rill::task
+    // producers spins without progress (RILL_SEED=24301 RILL_MODEL_ROUNDS=1
+    // reproduces it; the cause is not found yet), as the task stress case
+    // did before. Every other build runs them.
     c.task_producers = pick(0, 1);
     c.task_consumers = pick(0, 1);
+#endif
     c.attempts = pick(60, 160);
     c.receivers_may_leave = pick(0, 3) == 0;
     if (pick(0, 3) == 0) {

@@ -12,6 +12,7 @@
 #include <asio/io_context.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -228,8 +229,9 @@ TEST_CASE("overflow: a dropping policy without a buffer is refused", "[overflow]
 TEST_CASE("overflow: concurrent senders on a dropping channel lose nothing unaccounted", "[overflow][stress]") {
   constexpr int per_producer = 20000;
   constexpr int producers = 3;
-  std::atomic<long> hooked_sum{0};
-  std::atomic<long> hooked{0};
+  // 64-bit sums: long is 32 bits on Windows.
+  std::atomic<std::int64_t> hooked_sum{0};
+  std::atomic<std::int64_t> hooked{0};
   auto [tx, rx] = rill::sync_channel<int>(8, rill::overflow::drop_oldest, [&](int&& v) {
     hooked_sum.fetch_add(v, std::memory_order_relaxed);
     hooked.fetch_add(1, std::memory_order_relaxed);
@@ -239,8 +241,8 @@ TEST_CASE("overflow: concurrent senders on a dropping channel lose nothing unacc
     threads.emplace_back([tx = tx, p] {
       for (int i = 1; i <= per_producer; ++i) RILL_EXPECT(tx.send(p * per_producer + i));
     });
-  long received_sum = 0;
-  long received = 0;
+  std::int64_t received_sum = 0;
+  std::int64_t received = 0;
   std::thread consumer([&, rx = rx] {
     while (auto v = rx.recv()) {
       received_sum += *v;
@@ -250,7 +252,7 @@ TEST_CASE("overflow: concurrent senders on a dropping channel lose nothing unacc
   for (auto& t : threads) t.join();
   tx = {};
   consumer.join();
-  const long n = long{producers} * per_producer;
+  const std::int64_t n = std::int64_t{producers} * per_producer;
   CHECK(received + hooked == n);
   CHECK(received_sum + hooked_sum == n * (n + 1) / 2);
   CHECK(rx.undelivered_count() == static_cast<std::uint64_t>(hooked.load()));
