@@ -52,7 +52,7 @@ endfunction()
 # sees only through the imported targets.
 _rill_windows_disable("a front-end check with nothing Windows-specific, run by the Linux legs"
   compile_fail_reference_message compile_fail_const_message compile_fail_immovable_message
-  compile_fail_dropped_send_result compile_fail_dropped_recv_result
+  compile_fail_uncopyable_broadcast_message compile_fail_dropped_send_result compile_fail_dropped_recv_result
   compile_warning_await_suspend compile_warning_await_suspend_silenced
   layers_thread_only_includes)
 
