@@ -88,42 +88,53 @@ rill::task<void> send_range(rill::sender<u64> tx, u64 first, u64 end) {
   for (u64 i = first; i < end; ++i) co_await tx.async_send(i, rill::use_task);
 }
 
+constexpr unsigned select_width = 4;  ///< channels a W12/W13 select spans
+using select_receivers = std::array<rill::receiver<u64>, select_width>;
+
+/// Receives with one async_select over the 4 receivers per message until
+/// every channel is disconnected and drained, adding to `sum` and `got`.
+rill::task<void> select_receive_all(select_receivers rx, u64& sum, u64& got) {
+  std::array<bool, select_width> live{true, true, true, true};
+  while (live[0] || live[1] || live[2] || live[3]) {
+    // Arms named first: GCC 12 may destroy a temporary passed straight
+    // into a co_await'ed call twice.
+    auto a0 = rill::recv(rx[0], live[0]), a1 = rill::recv(rx[1], live[1]), a2 = rill::recv(rx[2], live[2]),
+         a3 = rill::recv(rx[3], live[3]);
+    auto won = co_await rill::async_select(std::move(a0), std::move(a1), std::move(a2), std::move(a3), rill::use_task);
+    auto& r = *won;  // always set without an error, which would throw
+    auto& m = detail::winner(r);
+    if (m) {
+      sum += *m;
+      ++got;
+    } else {
+      live[r.index()] = false;  // every sender of that channel is done, and it is drained
+    }
+  }
+}
+
+/// Runs `io` until its tasks are done, checks that `got` and `sum` are all
+/// n messages, and returns the time it took.
+measurement timed_selects(asio::io_context& io, u64 n, const u64& sum, const u64& got, const char* what) {
+  const auto start = clock_type::now();
+  io.run();
+  const double s = seconds_since(start);
+  check(got == n && sum == expected_sum(n), what);
+  return {s, n};
+}
+
 /// W12: 4 producer tasks, each on its own bounded(1024) channel; a consumer
 /// task receives all n with one async_select over the 4 receivers per
 /// message. All on one io_context thread.
 measurement task_select_rx(u64 n) {
-  constexpr unsigned producers = 4;
   asio::io_context io(1);
-  std::array<rill::sender<u64>, producers> tx;
-  std::array<rill::receiver<u64>, producers> rx;
-  for (unsigned p = 0; p < producers; ++p) std::tie(tx[p], rx[p]) = rill::sync_channel<u64>(1024);
-  for (unsigned p = 0; p < producers; ++p)
-    rill::spawn(io, send_range(std::move(tx[p]), n * p / producers, n * (p + 1) / producers), asio::detached);
-  u64 sum = 0;
-  auto consume = [](std::array<rill::receiver<u64>, producers>& rx, u64 n, u64& sum) -> rill::task<void> {
-    std::array<bool, producers> live{true, true, true, true};
-    for (u64 got = 0; got < n;) {
-      // Arms named first: GCC 12 may destroy a temporary passed straight
-      // into a co_await'ed call twice.
-      auto a0 = rill::recv(rx[0], live[0]), a1 = rill::recv(rx[1], live[1]), a2 = rill::recv(rx[2], live[2]),
-           a3 = rill::recv(rx[3], live[3]);
-      auto won = co_await rill::async_select(std::move(a0), std::move(a1), std::move(a2), std::move(a3), rill::use_task);
-      auto& r = *won;  // always set without an error, which would throw
-      auto& m = detail::winner(r);
-      if (m) {
-        sum += *m;
-        ++got;
-      } else {
-        live[r.index()] = false;  // that producer is done and its channel drained
-      }
-    }
-  };
-  rill::spawn(io, consume(rx, n, sum), asio::detached);
-  const auto start = clock_type::now();
-  io.run();
-  const double s = seconds_since(start);
-  check(sum == expected_sum(n), "task select_rx sum");
-  return {s, n};
+  std::array<rill::sender<u64>, select_width> tx;
+  select_receivers rx;
+  for (unsigned p = 0; p < select_width; ++p) std::tie(tx[p], rx[p]) = rill::sync_channel<u64>(1024);
+  for (unsigned p = 0; p < select_width; ++p)
+    rill::spawn(io, send_range(std::move(tx[p]), n * p / select_width, n * (p + 1) / select_width), asio::detached);
+  u64 sum = 0, got = 0;
+  rill::spawn(io, select_receive_all(std::move(rx), sum, got), asio::detached);
+  return timed_selects(io, n, sum, got, "task select_rx sum");
 }
 
 /// W13: 4 sender tasks each send with one async_select over send arms on 4
@@ -131,44 +142,24 @@ measurement task_select_rx(u64 n) {
 /// on the same 4 until every channel is disconnected and drained. All on
 /// one io_context thread.
 measurement task_select_both(u64 n) {
-  constexpr unsigned channels = 4, senders = 4, receivers = 4;
+  constexpr unsigned senders = 4, receivers = 4;
   asio::io_context io(1);
-  std::array<rill::sender<u64>, channels> tx;
-  std::array<rill::receiver<u64>, channels> rx;
-  for (unsigned c = 0; c < channels; ++c) std::tie(tx[c], rx[c]) = rill::sync_channel<u64>(1024);
-  auto send_part = [](std::array<rill::sender<u64>, channels> tx, u64 first, u64 end) -> rill::task<void> {
+  std::array<rill::sender<u64>, select_width> tx;
+  select_receivers rx;
+  for (unsigned c = 0; c < select_width; ++c) std::tie(tx[c], rx[c]) = rill::sync_channel<u64>(1024);
+  auto send_part = [](std::array<rill::sender<u64>, select_width> tx, u64 first, u64 end) -> rill::task<void> {
     for (u64 i = first; i < end; ++i) {
       auto a0 = rill::send(tx[0], i), a1 = rill::send(tx[1], i), a2 = rill::send(tx[2], i), a3 = rill::send(tx[3], i);
       auto won = co_await rill::async_select(std::move(a0), std::move(a1), std::move(a2), std::move(a3), rill::use_task);
       check(detail::winner(*won).has_value(), "task select_both send");
     }
   };
-  u64 sum = 0, got = 0;
-  auto receive_all = [](std::array<rill::receiver<u64>, channels> rx, u64& sum, u64& got) -> rill::task<void> {
-    std::array<bool, channels> live{true, true, true, true};
-    while (live[0] || live[1] || live[2] || live[3]) {
-      auto a0 = rill::recv(rx[0], live[0]), a1 = rill::recv(rx[1], live[1]), a2 = rill::recv(rx[2], live[2]),
-           a3 = rill::recv(rx[3], live[3]);
-      auto won = co_await rill::async_select(std::move(a0), std::move(a1), std::move(a2), std::move(a3), rill::use_task);
-      auto& r = *won;  // always set without an error, which would throw
-      auto& m = detail::winner(r);
-      if (m) {
-        sum += *m;
-        ++got;
-      } else {
-        live[r.index()] = false;
-      }
-    }
-  };
   for (unsigned p = 0; p < senders; ++p)
     rill::spawn(io, send_part(tx, n * p / senders, n * (p + 1) / senders), asio::detached);
   for (auto& t : tx) t = {};  // only the sender tasks keep the channels open now
-  for (unsigned c = 0; c < receivers; ++c) rill::spawn(io, receive_all(rx, sum, got), asio::detached);
-  const auto start = clock_type::now();
-  io.run();
-  const double s = seconds_since(start);
-  check(got == n && sum == expected_sum(n), "task select_both sum");
-  return {s, n};
+  u64 sum = 0, got = 0;
+  for (unsigned c = 0; c < receivers; ++c) rill::spawn(io, select_receive_all(rx, sum, got), asio::detached);
+  return timed_selects(io, n, sum, got, "task select_both sum");
 }
 
 }  // namespace
