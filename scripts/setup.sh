@@ -27,6 +27,9 @@ packages=(
   nlohmann-json3-dev       # JSON for <rill/nats/json.hpp> (json_codec)
   g++-mingw-w64-x86-64-posix  # the Windows build (preset windows), cross-compiled
   wine64                   # runs the Windows build's tests
+  mkdocs                   # the guide (scripts/docs.sh)
+  python3-pymdownx         # its snippet includes: every code block is a tested program
+  doxygen                  # the API reference
 )
 
 missing=()

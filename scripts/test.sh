@@ -2,11 +2,13 @@
 # The one test command: installs what is missing, then configures, builds and
 # runs the tests for each preset (g++ release, ThreadSanitizer,
 # AddressSanitizer+UBSan, clang++-19 release header-only, the portable
-# parking fallback, and Windows cross-compiled and run under wine64). Goes on after a failure, prints
-# a summary, and exits non-zero if any step failed.
+# parking fallback, and Windows cross-compiled and run under wine64), and
+# builds and checks the documentation (step `docs`: scripts/docs.sh; the
+# guide's programs run as tests in every preset). Goes on after a failure,
+# prints a summary, and exits non-zero if any step failed.
 #
 #   bash scripts/test.sh              all presets
-#   bash scripts/test.sh release      only the named presets
+#   bash scripts/test.sh release      only the named presets (or `docs`)
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,7 +17,7 @@ bash scripts/setup.sh || { echo "test.sh: setup failed" >&2; exit 1; }
 
 presets=("$@")
 if (( ${#presets[@]} == 0 )); then
-  presets=(release tsan asan clang portable windows)
+  presets=(docs release tsan asan clang portable windows)
 fi
 
 log_dir=build/logs
@@ -30,7 +32,9 @@ for preset in "${presets[@]}"; do
   echo
   echo "==================== ${preset} ===================="
   result="ok"
-  if ! cmake --preset "$preset"; then
+  if [[ "$preset" == docs ]]; then
+    bash scripts/docs.sh || result="FAILED (scripts/docs.sh)"
+  elif ! cmake --preset "$preset"; then
     result="FAILED (configure)"
   elif ! cmake --build --preset "$preset"; then
     result="FAILED (build)"
