@@ -10,7 +10,8 @@ docs/CMakeLists.txt builds, runs and compares with name.out, or a file of
 examples/ or tests/consumer/ (the tour, the distributed example, the CMake
 consumer project), which are tests too. A block written inline would not be
 tested. Shell blocks (commands to type) are the only inline blocks allowed.
-Every snippet must be shown somewhere.
+Every snippet must be shown somewhere. README.md, which GitHub renders
+without includes, may show C++ only as an exact copy of a snippet.
 
 site: every href and src of every page of the built site (the guide and the
 API reference) that stays inside the site must name a file that exists and,
@@ -33,25 +34,31 @@ INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^"]+)"\s*$')
 COMMAND_LANGUAGES = {"sh", "console"}
 
 
+def code_blocks(page):
+    """(line number, language, body lines) of each fenced block of a page."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        start, fence, lang = i, m["fence"], m["lang"]
+        i += 1
+        body = []
+        while i < len(lines) and not lines[i].strip().startswith(fence):
+            body.append(lines[i])
+            i += 1
+        i += 1
+        yield start + 1, lang, body
+
+
 def check_guide():
     problems = []
     shown = set()
     for page in sorted(GUIDE.rglob("*.md")):
-        lines = page.read_text(encoding="utf-8").splitlines()
-        i = 0
-        while i < len(lines):
-            m = FENCE.match(lines[i])
-            if not m:
-                i += 1
-                continue
-            start, fence, lang = i, m["fence"], m["lang"]
-            i += 1
-            body = []
-            while i < len(lines) and not lines[i].strip().startswith(fence):
-                body.append(lines[i])
-                i += 1
-            i += 1
-            where = f"{page.relative_to(DOCS)}:{start + 1}"
+        for line, lang, body in code_blocks(page):
+            where = f"{page.relative_to(DOCS)}:{line}"
             if lang in COMMAND_LANGUAGES:
                 continue
             content = [line for line in body if line.strip()]
@@ -69,6 +76,11 @@ def check_guide():
     for snippet in sorted(SNIPPETS.glob("*.cpp")):
         if snippet.name not in shown:
             problems.append(f"docs/snippets/{snippet.name}: no page of the guide shows it")
+    snippets = {s.read_text(encoding="utf-8").rstrip("\n") for s in SNIPPETS.glob("*.cpp")}
+    for line, lang, body in code_blocks(ROOT / "README.md"):
+        if lang not in COMMAND_LANGUAGES and "\n".join(body) not in snippets:
+            problems.append(f"README.md:{line}: a ```{lang or '(none)'} block that is not "
+                            "an exact copy of a program of docs/snippets")
     return problems
 
 
