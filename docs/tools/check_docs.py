@@ -116,9 +116,12 @@ def check_site(site):
     for page in sorted(site.rglob("*.html")):
         for link in parsed(page).links:
             url = urllib.parse.urlsplit(link)
-            if url.scheme or url.netloc or link.startswith("//"):
+            if url.scheme or url.netloc:
                 continue  # outside the site
-            target = page if not url.path else (page.parent / urllib.parse.unquote(url.path)).resolve()
+            path = urllib.parse.unquote(url.path)
+            # A root-relative path (404.html has them) is relative to the site's root.
+            base = site if path.startswith("/") else page.parent
+            target = page if not path else (base / path.lstrip("/")).resolve()
             if target.is_dir():
                 target = target / "index.html"
             where = f"{page.relative_to(site)}: {link}"
