@@ -11,7 +11,7 @@
 #   bench/plot.sh                 redraw the chart from bench/results
 #
 # Runs with --quick or --filter write to build/release/bench/results instead,
-# so that bench/results keeps the last full run (the one README shows).
+# so that bench/results keeps the last full run (the one the guide's performance page, docs/guide/performance.md, shows).
 # Progress goes to stderr, the table to stdout.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -12,5 +12,6 @@
 #include <rill/nats/error.hpp>
 #include <rill/nats/message_id.hpp>
 #include <rill/nats/queue.hpp>
+#include <rill/nats/remote_close.hpp>
 #include <rill/nats/remote_receiver.hpp>
 #include <rill/nats/remote_sender.hpp>

@@ -65,6 +65,20 @@ inline std::optional<consumer_state> consumer_info(const rill::nats::connection&
   return result;
 }
 
+/// How many messages the stream holds now, or nullopt if the server cannot say.
+inline std::optional<std::uint64_t> stream_messages(const rill::nats::connection& conn, const std::string& stream) {
+  jsCtx* js = nullptr;
+  if (natsConnection_JetStream(&js, conn.native_handle(), nullptr) != NATS_OK) return std::nullopt;
+  jsStreamInfo* info = nullptr;
+  std::optional<std::uint64_t> result;
+  if (js_GetStreamInfo(&info, js, stream.c_str(), nullptr, nullptr) == NATS_OK) {
+    result = info->State.Msgs;
+    jsStreamInfo_Destroy(info);
+  }
+  jsCtx_Destroy(js);
+  return result;
+}
+
 /// Publishes raw bytes with the given headers, as a client that is not rill would.
 inline natsStatus publish_raw(const rill::nats::connection& conn, const std::string& subject, const std::string& payload,
                               const char* content_type) {

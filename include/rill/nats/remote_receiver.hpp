@@ -37,7 +37,10 @@
 // Close: destroying the subscription stops the pump; receivers drain what
 // the local channel holds and then see disconnected. Dropping every local
 // receiver naks what the channel held, and the pump stops. A connection
-// closed for good closes the local channel, and error() says why.
+// closed for good closes the local channel, and error() says why. Once the
+// queue is closed by close_remote() (remote_close.hpp), the pump fetches
+// until a fetch finds nothing left for its consumer, then closes the local
+// channel: receivers drain it and see disconnected, with no error().
 #pragma once
 
 #include <rill/channel.hpp>
@@ -48,6 +51,7 @@
 #include <rill/nats/error.hpp>
 #include <rill/nats/message_id.hpp>
 #include <rill/nats/queue.hpp>
+#include <rill/nats/remote_close.hpp>
 #include <rill/receiver.hpp>
 #include <rill/sender.hpp>
 
@@ -126,6 +130,8 @@ class inbound_pump final : public delivery_source {
     const natsStatus s =
         js_PullSubscribe(&sub_, js_.get(), queue_.subject.c_str(), queue_.durable.c_str(), nullptr, &sub_options, &jerr);
     if (s != NATS_OK) return unexpected(make_error_code(s, jerr));
+    // The pump reads the flag before each fetch: no callback needed.
+    if (auto ok = close_watch_.start(*conn_, queue_, {}); !ok) return ok;
     // Joined by the handle's stop(); deliveries that outlive the handle keep
     // this object (and the subscription their acks go through) alive.
     thread_ = std::thread([this] { run(); });
@@ -136,6 +142,7 @@ class inbound_pump final : public delivery_source {
     // Relaxed: the flag carries no data; join() orders the rest.
     stopping_.store(true, std::memory_order_relaxed);
     if (thread_.joinable()) thread_.join();
+    close_watch_.stop();
   }
 
   receiver<decode_failure> failures() const { return failures_rx_; }
@@ -144,6 +151,8 @@ class inbound_pump final : public delivery_source {
     std::lock_guard lock(error_mutex_);
     return error_;
   }
+
+  bool closed_remotely() const noexcept { return close_watch_.closed(); }
 
   std::uint64_t duplicates_dropped() const noexcept {
     // Relaxed: a statistic, read without ordering against anything else.
@@ -170,6 +179,10 @@ class inbound_pump final : public delivery_source {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
         continue;
       }
+      // Read before the fetch: the closer stored its values before it set
+      // the key, so a fetch that starts after the close and finds nothing
+      // means nothing is left.
+      const bool closed_remotely = close_watch_.closed();
       natsMsgList list{};
       jsErrCode jerr{};
       const natsStatus s = natsSubscription_Fetch(&list, sub_, static_cast<int>(room), options_.fetch_wait.count(), &jerr);
@@ -177,6 +190,8 @@ class inbound_pump final : public delivery_source {
       if (s == NATS_OK) {
         for (int i = 0; i < list.Count; ++i) accept(std::exchange(list.Msgs[i], nullptr));
         natsMsgList_Destroy(&list);
+      } else if (s == NATS_TIMEOUT && closed_remotely) {
+        break;  // drained
       } else if (s != NATS_TIMEOUT) {
         // Disconnected, or the server is restarting: nats.c reconnects.
         natsMsgList_Destroy(&list);
@@ -266,6 +281,7 @@ class inbound_pump final : public delivery_source {
   receiver<decode_failure> failures_rx_;
   js_context js_;
   natsSubscription* sub_ = nullptr;
+  remote_close_watch close_watch_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> duplicates_dropped_{0};
   mutable std::mutex error_mutex_;
@@ -298,6 +314,10 @@ class subscription {
 
   /// Why the pump stopped early (errc::connection_closed), or no error.
   [[nodiscard]] std::error_code error() const { return pump_->error(); }
+
+  /// Whether the queue was closed by close_remote(), here or in another
+  /// process; once the pump has drained it, receivers see disconnected.
+  [[nodiscard]] bool closed_remotely() const noexcept { return pump_->closed_remotely(); }
 
   /// Repeats of a (producer, seq) dropped by dedup so far.
   [[nodiscard]] std::uint64_t duplicates_dropped() const noexcept { return pump_->duplicates_dropped(); }

@@ -36,7 +36,11 @@
 // waits for the stream while the connection is up. A connection closed for good ends
 // the pump at once: the local channel is closed, every value not stored by
 // the stream (buffered or awaiting its ack) comes back through failures()
-// with errc::connection_closed, and error() says so.
+// with errc::connection_closed, and error() says so. close_remote() closes
+// the queue for every process (remote_close.hpp): this pump's local channel
+// first, then, once all it held is stored, the queue's key, which every
+// other pump of the queue watches; a pump that sees the key set closes its
+// local channel, publishes what was sent before, and stops.
 #pragma once
 
 #include <rill/asio.hpp>
@@ -47,6 +51,7 @@
 #include <rill/nats/error.hpp>
 #include <rill/nats/message_id.hpp>
 #include <rill/nats/queue.hpp>
+#include <rill/nats/remote_close.hpp>
 #include <rill/receiver.hpp>
 #include <rill/select.hpp>
 #include <rill/sender.hpp>
@@ -218,9 +223,22 @@ class outbound_pump {
     // The listener holds a copy of the control sender, which stays valid
     // whenever it runs.
     listener_ = conn_->on_closed([sink = sink_] { sink->wake(); });
+    // A close seen later wakes the pump, which then closes its input; one
+    // there already closes it now, before the first send.
+    if (auto ok = close_watch_.start(*conn_, queue_, [sink = sink_] { sink->wake(); }); !ok) return ok;
+    if (close_watch_.closed()) input_.close();
     thread_ = std::thread([this] { run(); });
     return {};
   }
+
+  /// Closes the local channel: senders fail with disconnected from now on,
+  /// and the pump publishes what it holds and stops.
+  void close_input() { input_.close(); }
+
+  [[nodiscard]] bool closed_remotely() const noexcept { return close_watch_.closed(); }
+
+  const std::shared_ptr<connection_state>& connection() const noexcept { return conn_; }
+  const queue_options& queue() const noexcept { return queue_; }
 
   /// Asks the pump for a flush; the answer (no error once flushed, or why
   /// not) arrives on the returned channel, where the pump, or this function
@@ -303,6 +321,7 @@ class outbound_pump {
         fail_everything();
         return;
       }
+      if (input_open && close_watch_.closed()) input_.close();  // idempotent; drains below
       const auto now = std::chrono::steady_clock::now();
       if (const auto overdue = overdue_at(); overdue && now >= *overdue) reclaim_overdue();
       if (retry_at_ && now >= *retry_at_) resend();
@@ -532,6 +551,7 @@ class outbound_pump {
   js_context js_;
   jsPubOptions publish_options_{};
   std::uint64_t listener_ = 0;
+  remote_close_watch close_watch_;
 
   // The pump thread's own state.
   std::uint64_t next_seq_ = 1;  // the seq of the next value taken
@@ -593,6 +613,23 @@ class publisher {
 
   /// Why the pump stopped early (errc::connection_closed), or no error.
   [[nodiscard]] std::error_code error() const { return pump_->error(); }
+
+  /// Closes the queue for every process that uses it (remote_close.hpp):
+  /// closes the local channel (its senders fail with disconnected and keep
+  /// their values), waits until everything sent on it before is stored by
+  /// the stream (as flush()), then marks the queue closed, so remote
+  /// receivers drain it, this pump's values included, and then see
+  /// disconnected, and other remote senders are closed. Fails, and leaves
+  /// the queue open, if the flush or the marking fails.
+  [[nodiscard]] expected<void, std::error_code> close_remote() const {
+    pump_->close_input();
+    if (auto flushed = pump_->flush(std::nullopt); !flushed) return flushed;
+    return detail::set_remote_closed(*pump_->connection(), pump_->queue(), true);
+  }
+
+  /// Whether this pump saw the queue closed by close_remote(), here or in
+  /// another process.
+  [[nodiscard]] bool closed_remotely() const noexcept { return pump_->closed_remotely(); }
 
   /// The producer part of this pump's message ids.
   [[nodiscard]] const std::string& producer() const noexcept { return pump_->producer(); }
