@@ -1,6 +1,5 @@
-// The undelivered hook also sees the messages still buffered when the last
-// receiver goes, on any channel that has one, so a job accepted into a
-// channel is never lost unseen, even when its consumer quits.
+// The undelivered hook also gets the messages still buffered when the last
+// receiver goes, so a job accepted into a channel is never lost unseen.
 #include <rill/rill.hpp>
 #include <string>
 #include <vector>

@@ -1,6 +1,5 @@
-// What a send on a full channel does under each overflow policy: five
-// sends into a channel of three, then what the receiver gets and what went
-// to the undelivered hook.
+// What a send on a full channel does under each overflow policy: five sends
+// into a channel of three, what the receiver gets, what went to the hook.
 #include <rill/rill.hpp>
 #include <vector>
 

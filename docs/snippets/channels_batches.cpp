@@ -1,6 +1,7 @@
 // Batches: try_send_many sends the prefix that fits and leaves the rest in
 // the range, untouched; emplace builds the message in its buffer slot.
 #include <rill/rill.hpp>
+#include <cstddef>
 #include <span>
 #include <string>
 #include <vector>
@@ -11,7 +12,7 @@ int main() {
 
   std::size_t sent = tx.try_send_many(words);  // room for 3: those are moved from
   fmt::print("sent {}; still in the vector: {}\n", sent,
-             fmt::join(words.begin() + static_cast<long>(sent), words.end(), " "));
+             fmt::join(words.begin() + static_cast<std::ptrdiff_t>(sent), words.end(), " "));
 
   std::vector<std::string> got;
   std::size_t n = rx.try_recv_many(got, 10);  // what is ready, never blocks

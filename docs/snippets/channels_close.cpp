@@ -1,6 +1,5 @@
-// close() from either side: later sends fail and hand their value back, and
-// receivers still drain what was buffered. A weak sender does not keep the
-// channel open.
+// close() from either side: later sends fail and hand their value back, the
+// buffer still drains. A weak sender does not keep the channel open.
 #include <rill/rill.hpp>
 #include <string>
 

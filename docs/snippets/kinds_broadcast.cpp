@@ -1,6 +1,5 @@
-// A broadcast delivers every message to every receiver. Under the default
-// policy (lag) a send never waits: a receiver that falls behind is told how
-// many messages it lost, then goes on with the oldest one still held.
+// A broadcast delivers every message to every receiver; under the default
+// policy (lag) a receiver that fell behind is told how many it lost.
 #include <rill/rill.hpp>
 
 void drain(const char* name, rill::broadcast_receiver<int>& rx) {

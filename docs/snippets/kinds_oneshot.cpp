@@ -1,6 +1,5 @@
-// Request and reply: each request carries a oneshot sender, and the client
-// waits on the receiver. A worker that drops the sender without replying
-// makes the wait fail at once instead of hanging.
+// Request and reply: each request carries a oneshot sender. A worker that
+// drops it without replying makes the client's wait fail at once.
 #include <rill/rill.hpp>
 #include <thread>
 

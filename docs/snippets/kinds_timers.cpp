@@ -1,6 +1,5 @@
-// Timer channels are ordinary receivers of rill::instant (a steady_clock
-// time point): after() gets one message, tick() one per period, never()
-// none. Any receive form or select arm takes them.
+// Timer channels are receivers of rill::instant: after() gets one message,
+// tick() one per period, never() none; any receive or select arm takes them.
 #include <rill/rill.hpp>
 #include <chrono>
 

@@ -11,7 +11,7 @@
 asio::awaitable<void> consume(rill::receiver<int> jobs, rill::receiver<std::string> control) {
   using namespace std::chrono_literals;
   for (;;) {
-    auto r = co_await rill::async_select(rill::recv(jobs), rill::recv(control), rill::timeout(5ms),
+    auto r = co_await rill::async_select(rill::recv(jobs), rill::recv(control), rill::timeout(20ms),
                                          asio::use_awaitable);
     switch (r->index()) {  // r: std::optional<select_result<...>>, engaged on success
       case 0:
@@ -31,7 +31,7 @@ int main() {
   asio::io_context io;
   auto [jobs_tx, jobs] = rill::channel<int>();
   auto [control_tx, control] = rill::channel<std::string>();
-  if (!jobs_tx.send(1) || !control_tx.send("pause")) return 1;
+  if (!jobs_tx.send(1) || !jobs_tx.send(2)) return 1;  // no command: the control arm waits
   asio::co_spawn(io, consume(jobs, control), asio::detached);
   io.run();
 }

@@ -1,6 +1,5 @@
-// select waits on channels of different types at once and completes exactly
-// one receive per call. An arm whose channel has disconnected is switched
-// off through `enabled`, like a nil channel in Go.
+// select waits on channels of different types and completes one receive per
+// call; an arm whose channel disconnected is switched off through `enabled`.
 #include <rill/rill.hpp>
 #include <string>
 #include <thread>

@@ -1,6 +1,5 @@
-// Giving up: a timeout arm wins when nothing else is ready in time,
-// try_select never waits (Go's `default`), and an on_stop arm wins once a
-// stop is requested.
+// Giving up: a timeout arm wins when nothing else is ready in time, try_select
+// never waits, and an on_stop arm wins once a stop is requested.
 #include <rill/rill.hpp>
 #include <chrono>
 #include <stop_token>
