@@ -18,3 +18,9 @@
 #include <rill/timers.hpp>
 #include <rill/version.hpp>
 #include <rill/weak_sender.hpp>
+
+/// @namespace rill
+/// x
+
+/// @namespace rill::nats
+/// y
