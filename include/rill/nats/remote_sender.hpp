@@ -79,10 +79,12 @@ namespace rill::nats {
 /// errc::connection_closed.
 template <class T>
 struct publish_failure {
-  T value;
-  std::error_code reason;
+  T value;                ///< the value that was sent locally but not stored by the stream
+  std::error_code reason; ///< why it was not published (see above)
 };
 
+/// How the sending bridge publishes (remote_sender). An aggregate:
+/// `{.window = 256}` sets one member and keeps the other defaults.
 struct sender_options {
   /// Values awaiting the stream's ack at once (and the local channel's capacity).
   std::size_t window = 4096;
