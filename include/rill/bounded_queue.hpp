@@ -55,7 +55,8 @@ inline std::error_code make_error_code(conqueue_errc e) noexcept { return {stati
 template <class T>
 class bounded_queue {
  public:
-  using value_type = T;  ///< the element type
+  /// The element type.
+  using value_type = T;
 
   /// A queue holding at most `max_elems` elements, allocated here, once.
   /// Throws std::invalid_argument for 0: a queue that can hold nothing

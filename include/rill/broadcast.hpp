@@ -72,7 +72,8 @@ struct broadcast_send_side {
 template <class T>
 class broadcast_sender {
  public:
-  using value_type = T;  ///< the message type
+  /// The message type.
+  using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
   broadcast_sender() noexcept = default;
@@ -183,7 +184,8 @@ class broadcast_sender {
 template <class T>
 class broadcast_receiver {
  public:
-  using value_type = T;  ///< the message type
+  /// The message type.
+  using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
   broadcast_receiver() noexcept = default;

@@ -63,7 +63,8 @@ inline std::error_code make_error_code(errc e) noexcept {
 /// handed back.
 template <class T>
 struct RILL_NODISCARD_SEND send_error {
-  T value;  ///< the value that was not sent, moved back out of the send
+  /// The value that was not sent, moved back out of the send.
+  T value;
 
   /// Always errc::disconnected: the only way a blocking send fails.
   errc kind() const noexcept { return errc::disconnected; }
@@ -78,7 +79,8 @@ struct RILL_NODISCARD_SEND send_error {
 template <class T>
 struct RILL_NODISCARD_SEND try_send_error {
   errc reason;  ///< errc::full or errc::disconnected
-  T value;      ///< the value that was not sent, moved back out of the send
+  /// The value that was not sent, moved back out of the send.
+  T value;
 
   /// Why: `reason`.
   errc kind() const noexcept { return reason; }
@@ -99,7 +101,8 @@ struct RILL_NODISCARD_SEND try_send_error {
 template <class T>
 struct RILL_NODISCARD_SEND send_timeout_error {
   errc reason;  ///< errc::timeout, errc::stopped or errc::disconnected
-  T value;      ///< the value that was not sent, moved back out of the send
+  /// The value that was not sent, moved back out of the send.
+  T value;
 
   /// Why: `reason`.
   errc kind() const noexcept { return reason; }

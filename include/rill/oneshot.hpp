@@ -73,7 +73,8 @@ class oneshot_handle {
 template <class T>
 class oneshot_sender {
  public:
-  using value_type = T;  ///< the type of the one value
+  /// The type of the one value.
+  using value_type = T;
 
   /// An empty sender; send() on it throws std::logic_error.
   oneshot_sender() noexcept = default;
@@ -128,7 +129,8 @@ class oneshot_sender {
 template <class T>
 class oneshot_receiver {
  public:
-  using value_type = T;  ///< the type of the one value
+  /// The type of the one value.
+  using value_type = T;
 
   /// An empty receiver; operations on it throw std::logic_error.
   oneshot_receiver() noexcept = default;

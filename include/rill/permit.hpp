@@ -36,13 +36,15 @@ class reserve_arm;
 template <class T>
 class permit_batch;
 
-/// Room for one send on a channel, reserved by sender::reserve and its
-/// forms. On a buffered channel it is a slot of the buffer, which no other
-/// send can take; on a rendezvous channel it is a receiver, waiting in a
-/// thread, that has committed to take the permit's value. A permit counts
-/// as a sender while it lives (the channel does not disconnect for its
-/// receivers before it is used), and gives its room back when destroyed
-/// unused. Move-only; one thread uses it at a time.
+/// Room for one send on a channel, reserved by sender::reserve (and
+/// try_reserve, reserve_timeout, reserve_deadline, the reserve arm of a
+/// select, sender::async_reserve, or permit_batch::take). On a buffered
+/// channel the room is a slot of the buffer, which no other send can take;
+/// on a rendezvous channel it is a receiver, waiting in a thread, that has
+/// committed to take the permit's value. While it lives a permit counts as
+/// a sender (the channel does not disconnect for its receivers before the
+/// permit is used), and it gives its room back when destroyed unused.
+/// Move-only; one thread uses it at a time.
 template <class T>
 class permit {
  public:

@@ -25,7 +25,8 @@ namespace rill {
 template <class T>
 class receiver {
  public:
-  using value_type = T;  ///< the message type
+  /// The message type.
+  using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
   receiver() noexcept = default;
@@ -211,9 +212,12 @@ class receiver {
   /// iterator until the next increment; move from it to keep it.
   class iterator {
    public:
-    using value_type = T;                  ///< the message type
-    using difference_type = std::ptrdiff_t;  ///< required of an input iterator; unused
-    using reference = T&;                  ///< what operator* gives
+    /// The message type.
+    using value_type = T;
+    /// Required of an input iterator; unused.
+    using difference_type = std::ptrdiff_t;
+    /// What operator* gives.
+    using reference = T&;
 
     /// A past-the-end iterator (equal to the sentinel).
     iterator() = default;

@@ -46,7 +46,8 @@ class permit_batch;
 template <class T>
 class sender {
  public:
-  using value_type = T;  ///< the message type
+  /// The message type.
+  using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
   sender() noexcept = default;

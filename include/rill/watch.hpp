@@ -88,7 +88,8 @@ class watch_ref {
 template <class T>
 class watch_sender {
  public:
-  using value_type = T;  ///< the type of the watched value
+  /// The type of the watched value.
+  using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
   watch_sender() noexcept = default;
@@ -178,7 +179,8 @@ class watch_sender {
 template <class T>
 class watch_receiver {
  public:
-  using value_type = T;  ///< the type of the watched value
+  /// The type of the watched value.
+  using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
   watch_receiver() noexcept = default;

@@ -70,9 +70,12 @@ namespace rill::nats {
 
 /// A message the codec could not read, after it was term()ed.
 struct decode_failure {
-  std::vector<std::byte> bytes;                              ///< the payload, as it arrived
-  std::string subject;                                       ///< the subject it was published on
-  std::vector<std::pair<std::string, std::string>> headers;  ///< its headers, as (name, value) pairs
+  /// The payload, as it arrived.
+  std::vector<std::byte> bytes;
+  /// The subject it was published on.
+  std::string subject;
+  /// Its headers, as (name, value) pairs.
+  std::vector<std::pair<std::string, std::string>> headers;
   /// Why: errc::wrong_content_type when its Content-Type header names
   /// another codec, otherwise the error the codec's decode returned.
   std::error_code reason;

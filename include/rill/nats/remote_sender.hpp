@@ -79,8 +79,10 @@ namespace rill::nats {
 /// errc::connection_closed.
 template <class T>
 struct publish_failure {
-  T value;                ///< the value that was sent locally but not stored by the stream
-  std::error_code reason; ///< why it was not published (see above)
+  /// The value that was sent locally but not stored by the stream.
+  T value;
+  /// Why it was not published (see above).
+  std::error_code reason;
 };
 
 /// How the sending bridge publishes (remote_sender). An aggregate:
