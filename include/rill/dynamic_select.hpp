@@ -204,6 +204,9 @@ class dynamic_select {
 
   // Each entry keeps its own copy of the handle its arm uses, and its arm
   // (and a receive arm's destination) at a fixed address.
+  // (Kept out of the reference: Doxygen 1.9 would link a "Classes" section
+  // of this page that it then leaves out, these being private.)
+  /// @cond RILL_PRIVATE_NESTED
   struct receive_entry {
     receiver<T> rx;
     std::unique_ptr<recv_arm<T>> arm;
@@ -227,6 +230,7 @@ class dynamic_select {
     std::unique_ptr<broadcast_receiver<T>> rx;
     std::unique_ptr<broadcast_recv_arm<T>> arm;
   };
+  /// @endcond
   using entry = std::variant<receive_entry, send_entry, oneshot_entry, watch_entry, broadcast_entry>;
 
   /// Arm `index`, which `what` needs to be of kind `Entry`.
