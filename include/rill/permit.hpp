@@ -36,9 +36,10 @@ class reserve_arm;
 template <class T>
 class permit_batch;
 
-/// Room for one send on a channel, reserved by sender::reserve (and
-/// try_reserve, reserve_timeout, reserve_deadline, the reserve arm of a
-/// select, sender::async_reserve, or permit_batch::take). On a buffered
+/// Room for one send on a channel, reserved before the value exists. Made
+/// by sender::reserve (and try_reserve, reserve_timeout, reserve_deadline,
+/// the reserve arm of a select, sender::async_reserve, or
+/// permit_batch::take). On a buffered
 /// channel the room is a slot of the buffer, which no other send can take;
 /// on a rendezvous channel it is a receiver, waiting in a thread, that has
 /// committed to take the permit's value. While it lives a permit counts as
