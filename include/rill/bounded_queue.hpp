@@ -70,8 +70,8 @@ class bounded_queue {
   /// blocked and later pops drain what is queued, then fail. Idempotent.
   void close() noexcept { ends_.first.close(); }
 
-  /// True once close() has been called (the queue may still hold
-  /// elements for pops to drain).
+  /// True once the queue is closed (by close(), or by closing a handle
+  /// from as_channel()); it may still hold elements for pops to drain.
   [[nodiscard]] bool is_closed() const noexcept { return ends_.first.is_closed(); }
 
   /// Pushes `x`, blocking while the queue is full. False, with `x`
