@@ -60,6 +60,9 @@ auto sender<T>::async_reserve(CompletionToken&& token) const {
 
 }  // namespace rill
 
+// A specialization of Asio's trait, outside rill's namespace: the reference
+// (Doxygen) skips it.
+/// @cond RILL_TRAIT_SPECIALIZATIONS
 /// The wrapper answers for the handler it wraps: its executor, allocator
 /// and cancellation slot.
 template <template <class, class> class Associator, class T, class Handler, class DefaultCandidate>
@@ -70,3 +73,4 @@ struct asio::associator<Associator, rill::detail::reserve_completion<T, Handler>
     return Associator<Handler, DefaultCandidate>::get(h.handler, c);
   }
 };
+/// @endcond

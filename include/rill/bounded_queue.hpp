@@ -44,6 +44,9 @@ enum class conqueue_errc {
 /// The category of conqueue_errc values ("conqueue").
 RILL_DECL const std::error_category& conqueue_category() noexcept;
 
+/// `e` as a std::error_code of the "conqueue" category; also what lets a
+/// conqueue_errc convert to std::error_code (it is registered as an
+/// error-code enum).
 inline std::error_code make_error_code(conqueue_errc e) noexcept { return {static_cast<int>(e), conqueue_category()}; }
 
 /// A bounded multi-producer, multi-consumer FIFO queue of T with P0260's
@@ -52,6 +55,7 @@ inline std::error_code make_error_code(conqueue_errc e) noexcept { return {stati
 template <class T>
 class bounded_queue {
  public:
+  /// The element type.
   using value_type = T;
 
   /// A queue holding at most `max_elems` elements, allocated here, once.
@@ -66,6 +70,8 @@ class bounded_queue {
   /// blocked and later pops drain what is queued, then fail. Idempotent.
   void close() noexcept { ends_.first.close(); }
 
+  /// True once the queue is closed (by close(), or by closing a handle
+  /// from as_channel()); it may still hold elements for pops to drain.
   [[nodiscard]] bool is_closed() const noexcept { return ends_.first.is_closed(); }
 
   /// Pushes `x`, blocking while the queue is full. False, with `x`
@@ -74,11 +80,14 @@ class bounded_queue {
     T copy(x);
     return blocking_push(copy);
   }
+  /// As above, moving from `x` only if it was pushed: on failure `x` is
+  /// untouched.
   bool push(T&& x) { return blocking_push(x); }
 
   /// As push, and sets `ec` to conqueue_errc::closed on failure, to
   /// success otherwise.
   bool push(const T& x, std::error_code& ec) { return report(push(x), ec, conqueue_errc::closed); }
+  /// As above, moving from `x` only if it was pushed.
   bool push(T&& x, std::error_code& ec) { return report(push(std::move(x)), ec, conqueue_errc::closed); }
 
   /// Pushes an element constructed from `args` (in the queue's storage
@@ -96,6 +105,7 @@ class bounded_queue {
     T copy(x);
     return try_push(std::move(copy), ec);
   }
+  /// As above, moving from `x` only if it was pushed. Never blocks.
   bool try_push(T&& x, std::error_code& ec) {
     const auto r = detail::channel_access::core(ends_.first)->send(x, nullptr);
     if (r == detail::op_result::done) return report(true, ec, conqueue_errc::success);

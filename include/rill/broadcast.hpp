@@ -72,6 +72,7 @@ struct broadcast_send_side {
 template <class T>
 class broadcast_sender {
  public:
+  /// The message type.
   using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
@@ -143,6 +144,8 @@ class broadcast_sender {
   /// How many messages are kept, as given to broadcast().
   [[nodiscard]] std::size_t capacity() const { return core().capacity(); }
 
+  /// False for an empty handle (default-constructed or moved from); says
+  /// nothing about whether the broadcast is closed (see is_closed()).
   explicit operator bool() const noexcept { return handle_.valid(); }
 
   /// Whether both handles belong to the same broadcast.
@@ -181,6 +184,7 @@ class broadcast_sender {
 template <class T>
 class broadcast_receiver {
  public:
+  /// The message type.
   using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
@@ -297,6 +301,8 @@ class broadcast_receiver {
     return broadcast_receiver(&c, c.subscribe());
   }
 
+  /// False for an empty handle (default-constructed or moved from); says
+  /// nothing about whether the broadcast is closed (see is_closed()).
   explicit operator bool() const noexcept { return core_ != nullptr; }
 
   /// Whether both handles belong to the same broadcast.

@@ -37,13 +37,27 @@ struct selected {
                expected<T, broadcast_recv_error>>
       result;
 
+  /// True if a receive arm won (a channel's or a oneshot's): see recv_result().
   bool is_recv() const noexcept { return result.index() == 0; }
+  /// True if a send arm won: see send_result().
   bool is_send() const noexcept { return result.index() == 1; }
+  /// True if a watch's changed() arm won: see changed_result().
   bool is_changed() const noexcept { return result.index() == 2; }
+  /// True if a broadcast receive arm won: see broadcast_result().
   bool is_broadcast() const noexcept { return result.index() == 3; }
+  /// The message received, or recv_error once the channel is disconnected
+  /// and drained (or the oneshot's sender went without sending).
+  /// Precondition: is_recv(); otherwise throws std::bad_variant_access.
   expected<T, recv_error>& recv_result() { return std::get<0>(result); }
+  /// Success, or send_error holding the value once every receiver is gone.
+  /// Precondition: is_send(); otherwise throws std::bad_variant_access.
   expected<void, send_error<T>>& send_result() { return std::get<1>(result); }
+  /// Success (a newer version is there, now marked seen), or recv_error
+  /// once every sender is gone. Precondition: is_changed(); otherwise
+  /// throws std::bad_variant_access.
   expected<void, recv_error>& changed_result() { return std::get<2>(result); }
+  /// The message, a lag or errc::disconnected. Precondition:
+  /// is_broadcast(); otherwise throws std::bad_variant_access.
   expected<T, broadcast_recv_error>& broadcast_result() { return std::get<3>(result); }
 };
 
@@ -119,9 +133,15 @@ class dynamic_select {
     return *entry_at<broadcast_entry>(index, "broadcast_receiver_at").rx;
   }
 
+  /// Switches arm `index` on (or off, with `on` false) for the following
+  /// selects. Throws std::out_of_range for an index add() never returned.
+  /// A send arm without a value stays off even when enabled: give it one
+  /// with set_value().
   void enable(std::size_t index, bool on = true) {
     std::visit([on](auto& e) { e.arm->set_enabled(on); }, arms_.at(index));
   }
+  /// Switches arm `index` off: it cannot win until enabled again. Throws
+  /// std::out_of_range for an index add() never returned.
   void disable(std::size_t index) { enable(index, false); }
 
   /// Gives a send arm a new value to send.
@@ -132,6 +152,8 @@ class dynamic_select {
     return send_entry_at(index, "take_value").arm->take_value();
   }
 
+  /// How many arms were added (enabled or not); indexes run from 0 to
+  /// size() - 1.
   std::size_t size() const noexcept { return arms_.size(); }
 
   // Like the other select forms, these build their result in place: a
@@ -182,6 +204,9 @@ class dynamic_select {
 
   // Each entry keeps its own copy of the handle its arm uses, and its arm
   // (and a receive arm's destination) at a fixed address.
+  // (Kept out of the reference: Doxygen 1.9 would link a "Classes" section
+  // of this page that it then leaves out, these being private.)
+  /// @cond RILL_PRIVATE_NESTED
   struct receive_entry {
     receiver<T> rx;
     std::unique_ptr<recv_arm<T>> arm;
@@ -205,6 +230,7 @@ class dynamic_select {
     std::unique_ptr<broadcast_receiver<T>> rx;
     std::unique_ptr<broadcast_recv_arm<T>> arm;
   };
+  /// @endcond
   using entry = std::variant<receive_entry, send_entry, oneshot_entry, watch_entry, broadcast_entry>;
 
   /// Arm `index`, which `what` needs to be of kind `Entry`.

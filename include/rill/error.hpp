@@ -52,6 +52,9 @@ enum class errc {
 /// says how in each build mode), so that equal errors compare equal.
 RILL_DECL const std::error_category& error_category() noexcept;
 
+/// `e` as a std::error_code of the "rill" category; also what lets
+/// `std::error_code ec = rill::errc::full;` compile (errc is registered as
+/// an error-code enum).
 inline std::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
@@ -60,9 +63,12 @@ inline std::error_code make_error_code(errc e) noexcept {
 /// handed back.
 template <class T>
 struct RILL_NODISCARD_SEND send_error {
+  /// The value that was not sent, moved back out of the send.
   T value;
 
+  /// Always errc::disconnected: the only way a blocking send fails.
   errc kind() const noexcept { return errc::disconnected; }
+  /// kind() as an error code of the "rill" category.
   std::error_code code() const noexcept { return make_error_code(kind()); }
   /// Takes the value back out of the error.
   T into_inner() && { return std::move(value); }
@@ -73,12 +79,19 @@ struct RILL_NODISCARD_SEND send_error {
 template <class T>
 struct RILL_NODISCARD_SEND try_send_error {
   errc reason;  ///< errc::full or errc::disconnected
+  /// The value that was not sent, moved back out of the send.
   T value;
 
+  /// Why: `reason`.
   errc kind() const noexcept { return reason; }
+  /// True if the channel had no room: retrying later may succeed.
   bool is_full() const noexcept { return reason == errc::full; }
+  /// True if every receiver is gone (or the channel was closed): no send
+  /// will ever succeed again.
   bool is_disconnected() const noexcept { return reason == errc::disconnected; }
+  /// kind() as an error code of the "rill" category.
   std::error_code code() const noexcept { return make_error_code(reason); }
+  /// Takes the value back out of the error.
   T into_inner() && { return std::move(value); }
 };
 
@@ -88,20 +101,30 @@ struct RILL_NODISCARD_SEND try_send_error {
 template <class T>
 struct RILL_NODISCARD_SEND send_timeout_error {
   errc reason;  ///< errc::timeout, errc::stopped or errc::disconnected
+  /// The value that was not sent, moved back out of the send.
   T value;
 
+  /// Why: `reason`.
   errc kind() const noexcept { return reason; }
+  /// True if the timeout or deadline passed before there was room.
   bool is_timeout() const noexcept { return reason == errc::timeout; }
+  /// True if a stop was requested through the send's std::stop_token.
   bool is_stopped() const noexcept { return reason == errc::stopped; }
+  /// True if every receiver is gone (or the channel was closed).
   bool is_disconnected() const noexcept { return reason == errc::disconnected; }
+  /// kind() as an error code of the "rill" category.
   std::error_code code() const noexcept { return make_error_code(reason); }
+  /// Takes the value back out of the error.
   T into_inner() && { return std::move(value); }
 };
 
 /// A blocking recv failed: the channel is disconnected and drained.
 struct [[nodiscard("why nothing was received")]] recv_error {
+  /// Always errc::disconnected: the only way a blocking recv fails.
   errc kind() const noexcept { return errc::disconnected; }
+  /// kind() as an error code of the "rill" category.
   std::error_code code() const noexcept { return make_error_code(kind()); }
+  /// All recv_errors are equal (there is one reason).
   friend bool operator==(recv_error, recv_error) noexcept = default;
 };
 
@@ -123,6 +146,7 @@ enum class [[nodiscard("why nothing was received")]] recv_timeout_error {
 /// receive returns the oldest message still held.
 struct lagged {
   std::uint64_t missed;  ///< how many messages this receiver lost
+  /// Equal when `missed` is.
   friend bool operator==(lagged, lagged) noexcept = default;
 };
 
@@ -146,16 +170,23 @@ class [[nodiscard("why nothing was received")]] broadcast_error {
   /// kind() as an error code of the "rill" category.
   std::error_code code() const noexcept { return make_error_code(reason_); }
 
-  /// Which reason it is.
+  /// True if this receiver fell behind and lost missed() messages; the
+  /// next receive returns the oldest message still held.
   bool is_lagged() const noexcept { return reason_ == errc::lagged; }
+  /// True if every sender is gone (or the broadcast was closed) and this
+  /// receiver has read everything.
   bool is_disconnected() const noexcept { return reason_ == errc::disconnected; }
+  /// True if nothing was there to read (try_recv only).
   bool is_empty() const noexcept { return reason_ == errc::empty; }
+  /// True if the timeout or deadline passed first (timed forms only).
   bool is_timeout() const noexcept { return reason_ == errc::timeout; }
+  /// True if a stop was requested through the receive's std::stop_token.
   bool is_stopped() const noexcept { return reason_ == errc::stopped; }
 
   /// With a lag: how many messages were lost; 0 otherwise.
   std::uint64_t missed() const noexcept { return missed_; }
 
+  /// Equal when the reason and the count of missed messages are.
   friend bool operator==(const broadcast_error&, const broadcast_error&) noexcept = default;
 
  private:
@@ -179,9 +210,13 @@ using broadcast_try_recv_error = broadcast_error<try_recv_error>;
 /// errc::disconnected or errc::lagged.
 using broadcast_recv_timeout_error = broadcast_error<recv_timeout_error>;
 
+/// `e` as a std::error_code of the "rill" category (same value as the
+/// matching errc, so it compares equal to it).
 inline std::error_code make_error_code(try_recv_error e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
+/// `e` as a std::error_code of the "rill" category (same value as the
+/// matching errc, so it compares equal to it).
 inline std::error_code make_error_code(recv_timeout_error e) noexcept {
   return {static_cast<int>(e), error_category()};
 }

@@ -9,6 +9,9 @@
 
 #include <type_traits>
 
+// Specializations of fmt's trait, outside rill's namespace: the reference
+// (Doxygen) skips them; the comment at the top of this header is their doc.
+/// @cond RILL_TRAIT_SPECIALIZATIONS
 template <>
 struct fmt::formatter<rill::errc> : fmt::formatter<fmt::string_view> {
   template <class FormatContext>
@@ -66,3 +69,4 @@ struct fmt::formatter<rill::broadcast_error<E>> : fmt::formatter<rill::errc> {
         fmt::format("{} ({} missed)", rill::make_error_code(e.kind()).message(), e.missed()), ctx);
   }
 };
+/// @endcond

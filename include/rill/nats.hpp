@@ -15,3 +15,11 @@
 #include <rill/nats/remote_close.hpp>
 #include <rill/nats/remote_receiver.hpp>
 #include <rill/nats/remote_sender.hpp>
+
+/// @namespace rill::nats
+/// rill channels across machines over NATS JetStream: a connection, the
+/// queue it joins (queue_options), the sending bridge (remote_sender:
+/// a rill::sender<T> whose values are published) and the receiving bridge
+/// (remote_receiver: a rill::receiver<delivery<T>> of fetched messages),
+/// the codecs that turn values into payloads, and the "rill.nats" error
+/// category. Needs nats.c; link rill::nats.

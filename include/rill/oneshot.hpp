@@ -73,11 +73,16 @@ class oneshot_handle {
 template <class T>
 class oneshot_sender {
  public:
+  /// The type of the one value.
   using value_type = T;
 
   /// An empty sender; send() on it throws std::logic_error.
   oneshot_sender() noexcept = default;
+  /// Takes over `other`'s oneshot; `other` is left empty.
   oneshot_sender(oneshot_sender&&) noexcept = default;
+  /// Takes over `other`'s oneshot (move-assign: `other` is taken by
+  /// value). The sender this one held, if any, is destroyed: its receiver
+  /// then fails with recv_error.
   oneshot_sender& operator=(oneshot_sender other) noexcept {
     std::swap(handle_, other.handle_);
     return *this;
@@ -124,11 +129,17 @@ class oneshot_sender {
 template <class T>
 class oneshot_receiver {
  public:
+  /// The type of the one value.
   using value_type = T;
 
   /// An empty receiver; operations on it throw std::logic_error.
   oneshot_receiver() noexcept = default;
+  /// Takes over `other`'s oneshot; `other` is left empty.
   oneshot_receiver(oneshot_receiver&&) noexcept = default;
+  /// Takes over `other`'s oneshot (move-assign: `other` is taken by
+  /// value). The receiver this one held, if any, is destroyed, as by its
+  /// destructor: a value it had not received is destroyed, and its
+  /// sender's send fails.
   oneshot_receiver& operator=(oneshot_receiver other) noexcept {
     std::swap(handle_, other.handle_);
     return *this;

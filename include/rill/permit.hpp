@@ -31,27 +31,33 @@
 
 namespace rill {
 
-/// Room for one send on a channel, reserved by sender::reserve and its
-/// forms. On a buffered channel it is a slot of the buffer, which no other
-/// send can take; on a rendezvous channel it is a receiver, waiting in a
-/// thread, that has committed to take the permit's value. A permit counts
-/// as a sender while it lives (the channel does not disconnect for its
-/// receivers before it is used), and gives its room back when destroyed
-/// unused. Move-only; one thread uses it at a time.
 template <class T>
 class reserve_arm;
 template <class T>
 class permit_batch;
 
+/// Room for one send on a channel, reserved before the value exists. Made
+/// by sender::reserve (and try_reserve, reserve_timeout, reserve_deadline,
+/// the reserve arm of a select, sender::async_reserve, or
+/// permit_batch::take). On a buffered
+/// channel the room is a slot of the buffer, which no other send can take;
+/// on a rendezvous channel it is a receiver, waiting in a thread, that has
+/// committed to take the permit's value. While it lives a permit counts as
+/// a sender (the channel does not disconnect for its receivers before the
+/// permit is used), and it gives its room back when destroyed unused.
+/// Move-only; one thread uses it at a time.
 template <class T>
 class permit {
  public:
   /// An empty permit: send() throws std::logic_error.
   permit() noexcept = default;
 
+  /// Takes over `other`'s room; `other` is left empty.
   permit(permit&& other) noexcept
       : handle_(std::move(other.handle_)), committed_(std::exchange(other.committed_, nullptr)) {}
 
+  /// Gives this permit's own room back (as release()), then takes over
+  /// `other`'s; `other` is left empty.
   permit& operator=(permit&& other) noexcept {
     if (this != &other) {
       release();
@@ -112,9 +118,12 @@ class permit_batch {
   /// An empty batch.
   permit_batch() noexcept = default;
 
+  /// Takes over `other`'s slots; `other` is left empty.
   permit_batch(permit_batch&& other) noexcept
       : handle_(std::move(other.handle_)), left_(std::exchange(other.left_, 0)) {}
 
+  /// Gives this batch's slots back (as release()), then takes over
+  /// `other`'s; `other` is left empty.
   permit_batch& operator=(permit_batch&& other) noexcept {
     if (this != &other) {
       release();
@@ -128,6 +137,7 @@ class permit_batch {
 
   /// Slots left.
   [[nodiscard]] std::size_t size() const noexcept { return left_; }
+  /// True when no slot is left: send() and take() would throw.
   [[nodiscard]] bool empty() const noexcept { return left_ == 0; }
 
   /// Sends `value` with one of the slots, as permit::send does: never
@@ -280,14 +290,21 @@ class reserve_arm final : public detail::channel_arm<T> {
   using base::waiter_;
 
  public:
+  /// What the select's result holds when this arm wins: a permit, or
+  /// errc::disconnected once the channel is closed.
   using result_type = expected<permit<T>, errc>;
 
+  /// An arm reserving room on `tx`; a disabled arm never wins. Prefer
+  /// rill::reserve(tx, enabled).
   reserve_arm(const sender<T>& tx, bool enabled)
       : base(detail::channel_access::core(tx), enabled), handle_(detail::channel_access::send_handle(tx)) {}
   // Movable while not queued, so that an asynchronous select can own its arms.
+  /// Moves the arm (allowed only while no select is running it).
   reserve_arm(reserve_arm&&) = default;
   reserve_arm& operator=(reserve_arm&&) = delete;
 
+  /// After this arm won: its outcome, moved out (used by the select; call
+  /// at most once per win).
   result_type take_result() { return std::move(*result_); }
 
   /// What a select's result holds before any arm won; never returned.

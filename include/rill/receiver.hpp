@@ -25,6 +25,7 @@ namespace rill {
 template <class T>
 class receiver {
  public:
+  /// The message type.
   using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
@@ -163,7 +164,10 @@ class receiver {
   /// unbounded channel.
   [[nodiscard]] std::optional<std::size_t> capacity() const { return core().capacity(); }
 
+  /// Live sender handles of the channel (every copy counts; weak senders
+  /// do not). 0 means no message can arrive beyond those buffered.
   [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
+  /// Live receiver handles of the channel, this one included.
   [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
   /// Weak senders (sender::downgrade) of the channel.
   [[nodiscard]] std::size_t weak_sender_count() const { return core().weak_sender_count(); }
@@ -191,6 +195,9 @@ class receiver {
   /// unbounded and rendezvous channels).
   [[nodiscard]] overflow overflow_policy() const { return core().overflow_policy(); }
 
+  /// False for an empty handle (default-constructed or moved from), on
+  /// which every operation throws std::logic_error; says nothing about
+  /// whether the channel is still connected (see is_closed()).
   explicit operator bool() const noexcept { return handle_.valid(); }
 
   /// Whether both handles belong to the same channel.
@@ -205,20 +212,31 @@ class receiver {
   /// iterator until the next increment; move from it to keep it.
   class iterator {
    public:
+    /// The message type.
     using value_type = T;
+    /// Required of an input iterator; unused.
     using difference_type = std::ptrdiff_t;
+    /// What operator* gives.
     using reference = T&;
 
+    /// A past-the-end iterator (equal to the sentinel).
     iterator() = default;
 
+    /// The current message, owned by the iterator until the next increment.
     T& operator*() const { return *current_; }
+    /// The current message's members.
     T* operator->() const { return &*current_; }
+    /// Receives the next message, blocking as the range does; at the end
+    /// (disconnected and drained, stopped, or for try_iter() nothing ready)
+    /// the iterator equals the sentinel.
     iterator& operator++() {
       advance();
       return *this;
     }
+    /// As the prefix form; returns nothing (a single-pass input iterator).
     void operator++(int) { advance(); }
 
+    /// True once the iteration is over: no current message.
     friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return !it.current_; }
 
    private:
@@ -241,13 +259,19 @@ class receiver {
     mutable std::optional<T> current_;
   };
 
+  /// Blocks for the first message (see iterator); the loop ends when the
+  /// channel is disconnected and drained.
   iterator begin() const { return iterator(this, detail::wait_limit{}); }
+  /// The sentinel an iterator equals once the iteration is over.
   std::default_sentinel_t end() const noexcept { return {}; }
 
   /// What `iter(stop)` returns: a blocking range that also ends on a stop.
   class stoppable_range {
    public:
+    /// Blocks for the first message; the iteration ends once the channel
+    /// is disconnected and drained or a stop is requested.
     iterator begin() { return iterator(rx_, detail::wait_limit{nullptr, detail::stop_pointer(stop_)}); }
+    /// The sentinel an iterator equals once the iteration is over.
     std::default_sentinel_t end() const noexcept { return {}; }
 
    private:
@@ -266,7 +290,9 @@ class receiver {
   /// What `try_iter()` returns: a range over the messages ready now.
   class try_range {
    public:
+    /// Takes the first ready message, if any, without blocking.
     iterator begin() { return iterator(rx_, std::nullopt); }
+    /// The sentinel an iterator equals once the iteration is over.
     std::default_sentinel_t end() const noexcept { return {}; }
 
    private:

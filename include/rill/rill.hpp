@@ -18,3 +18,11 @@
 #include <rill/timers.hpp>
 #include <rill/version.hpp>
 #include <rill/weak_sender.hpp>
+
+/// @namespace rill
+/// Everything of rill's API: channels (channel, sync_channel, sender,
+/// receiver, weak_sender, permit), the other channel kinds (oneshot,
+/// watch, broadcast), select and dynamic_select, timer channels,
+/// bounded_queue, the error types, and the Asio layer (async_send,
+/// async_recv, async_select, task, spawn, use_task). Names in rill::detail
+/// are the implementation and may change without notice.

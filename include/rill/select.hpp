@@ -36,11 +36,13 @@ namespace rill {
 
 /// The result of a timeout or deadline arm that won.
 struct timed_out {
+  /// All timed_out values are equal (it carries nothing).
   friend bool operator==(timed_out, timed_out) noexcept = default;
 };
 
 /// The result of a stop arm (rill::on_stop) that won.
 struct stopped {
+  /// All stopped values are equal (it carries nothing).
   friend bool operator==(stopped, stopped) noexcept = default;
 };
 
@@ -91,10 +93,15 @@ class recv_arm final : public detail::channel_arm<T> {
   using base::waiter_;
 
  public:
+  /// What the select's result holds when this arm wins: the message, or
+  /// recv_error once the channel is disconnected and drained.
   using result_type = expected<T, recv_error>;
 
+  /// An arm receiving from `rx`; a disabled arm never wins. Prefer
+  /// rill::recv(rx, enabled), which deduces T.
   recv_arm(const receiver<T>& rx, bool enabled) : base(detail::channel_access::core(rx), enabled) {}
   // Movable while not queued, so that an asynchronous select can own its arms.
+  /// Moves the arm (allowed only while no select is running it).
   recv_arm(recv_arm&&) = default;
   recv_arm& operator=(recv_arm&&) = delete;
 
@@ -161,13 +168,21 @@ class send_arm final : public detail::channel_arm<T> {
   using base::waiter_;
 
  public:
+  /// What the select's result holds when this arm wins: success, or
+  /// send_error holding the value once every receiver is gone.
   using result_type = expected<void, send_error<T>>;
 
+  /// An arm sending `value` on `tx`; a disabled arm, or one without a
+  /// value, never wins. Prefer rill::send(tx, value, enabled).
   send_arm(const sender<T>& tx, std::optional<T> value, bool enabled)
       : base(detail::channel_access::core(tx), enabled), value_(std::move(value)) {}
+  /// Moves the arm and its value (allowed only while no select is running
+  /// it).
   send_arm(send_arm&&) = default;
   send_arm& operator=(send_arm&&) = delete;
 
+  /// After this arm won: its outcome, moved out (used by the select; call
+  /// at most once per win).
   result_type take_result() { return std::move(*result_); }
 
   /// What a select's result holds before any arm won; never returned.
@@ -235,11 +250,17 @@ class send_arm final : public detail::channel_arm<T> {
 /// A timeout arm: wins with `timed_out` if nothing else is ready by then.
 class timeout_arm {
  public:
+  /// What the select's result holds when this arm wins.
   using result_type = timed_out;
 
+  /// An arm that fires at `deadline` on the steady clock. Prefer
+  /// rill::timeout(d) or rill::deadline(t).
   explicit timeout_arm(detail::steady_deadline deadline) noexcept : deadline_(deadline) {}
+  /// When the arm fires.
   detail::steady_deadline deadline() const noexcept { return deadline_; }
+  /// The result of a win: timed_out{}.
   timed_out take_result() const noexcept { return {}; }
+  /// What a select's result holds before any arm won; never returned.
   static timed_out placeholder() noexcept { return {}; }
 
  private:
@@ -252,11 +273,17 @@ class timeout_arm {
 /// select.
 class stop_arm {
  public:
+  /// What the select's result holds when this arm wins.
   using result_type = stopped;
 
+  /// An arm that fires once a stop is requested through `stop`. Prefer
+  /// rill::on_stop(stop).
   explicit stop_arm(std::stop_token stop) noexcept : stop_(std::move(stop)) {}
+  /// The token the arm watches.
   const std::stop_token& token() const noexcept { return stop_; }
+  /// The result of a win: stopped{}.
   stopped take_result() const noexcept { return {}; }
+  /// What a select's result holds before any arm won; never returned.
   static stopped placeholder() noexcept { return {}; }
 
  private:
@@ -428,9 +455,10 @@ bool select_over(Result& result, select_order order, bool blocking, Arms&... arm
 // as in receiver.hpp): a received message moves once, from the channel into
 // the object returned.
 
-/// Blocks until exactly one arm completes; among arms ready at once a
-/// random one wins. Throws std::logic_error if no arm is enabled and there
-/// is neither a timeout nor a stop arm (it would block forever).
+/// Blocks until exactly one arm completes; `order` decides which wins among
+/// arms ready at once (select_order::random, or select_order::biased for the
+/// first in the order given). Throws std::logic_error if no arm is enabled
+/// and there is neither a timeout nor a stop arm (it would block forever).
 template <class... Arms>
 RILL_NODISCARD_RECV select_result<Arms...> select(select_order order, Arms&&... arms) {
   select_result<Arms...> result = detail::placeholder_result<Arms...>();
@@ -438,14 +466,17 @@ RILL_NODISCARD_RECV select_result<Arms...> select(select_order order, Arms&&... 
   return result;
 }
 
-/// Like select, with the given order among arms ready at once.
+/// Blocks until exactly one arm completes; among arms ready at once a
+/// random one wins (select_order::random). Throws std::logic_error if no
+/// arm is enabled and there is neither a timeout nor a stop arm.
 template <class... Arms>
 RILL_NODISCARD_RECV select_result<Arms...> select(Arms&&... arms) {
   return rill::select(select_order::random, std::forward<Arms>(arms)...);
 }
 
 /// Completes one ready arm without blocking (Go's `default`), or returns
-/// std::nullopt when none is ready. A timeout arm is ready once it expired.
+/// std::nullopt when none is ready; `order` decides among arms ready at
+/// once. A timeout arm is ready once it expired.
 template <class... Arms>
 RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(select_order order, Arms&&... arms) {
   std::optional<select_result<Arms...>> result(std::in_place, detail::placeholder_result<Arms...>());
@@ -453,6 +484,7 @@ RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(select_orde
   return result;
 }
 
+/// As try_select(order, arms...), with a random winner among ready arms.
 template <class... Arms>
 RILL_NODISCARD_RECV std::optional<select_result<Arms...>> try_select(Arms&&... arms) {
   return rill::try_select(select_order::random, std::forward<Arms>(arms)...);

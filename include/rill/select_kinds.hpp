@@ -82,10 +82,15 @@ class oneshot_recv_arm final : public detail::notified_arm<detail::oneshot_core<
   using base = detail::notified_arm<detail::oneshot_core<T>>;
 
  public:
+  /// What the select's result holds when this arm wins: the value, or
+  /// recv_error once the sender went without sending.
   using result_type = expected<T, recv_error>;
 
+  /// An arm receiving from `rx`; a disabled arm never wins. Prefer
+  /// rill::recv(rx, enabled).
   oneshot_recv_arm(oneshot_receiver<T>& rx, bool enabled) : base(rx.core(), enabled) {}
   // Movable while not queued, so that an asynchronous select can own its arms.
+  /// Moves the arm (allowed only while no select is running it).
   oneshot_recv_arm(oneshot_recv_arm&&) = default;
   oneshot_recv_arm& operator=(oneshot_recv_arm&&) = delete;
 
@@ -118,12 +123,18 @@ class watch_changed_arm final : public detail::notified_arm<detail::watch_core<T
   using base = detail::notified_arm<detail::watch_core<T>>;
 
  public:
+  /// What the select's result holds when this arm wins: success (read the
+  /// value with rx.borrow()), or recv_error once every sender is gone.
   using result_type = expected<void, recv_error>;
 
+  /// An arm waiting for a change `rx` has not seen; a disabled arm never
+  /// wins. Prefer rill::changed(rx, enabled).
   watch_changed_arm(watch_receiver<T>& rx, bool enabled) : base(rx.core(), enabled), seen_(&rx.seen_) {}
+  /// Moves the arm (allowed only while no select is running it).
   watch_changed_arm(watch_changed_arm&&) = default;
   watch_changed_arm& operator=(watch_changed_arm&&) = delete;
 
+  /// After this arm won: its outcome (used by the select).
   result_type take_result() const {
     if (disconnected_) return unexpected(recv_error{});
     return {};
@@ -155,10 +166,15 @@ class broadcast_recv_arm final : public detail::notified_arm<detail::broadcast_c
   using base = detail::notified_arm<detail::broadcast_core<T>>;
 
  public:
+  /// What the select's result holds when this arm wins: the message, a
+  /// lag, or errc::disconnected.
   using result_type = expected<T, broadcast_recv_error>;
 
+  /// An arm receiving `rx`'s next message; a disabled arm never wins.
+  /// Prefer rill::recv(rx, enabled).
   broadcast_recv_arm(broadcast_receiver<T>& rx, bool enabled)
       : base(rx.core(), enabled), next_(&rx.next_), last_lag_(&rx.last_lag_) {}
+  /// Moves the arm (allowed only while no select is running it).
   broadcast_recv_arm(broadcast_recv_arm&&) = default;
   broadcast_recv_arm& operator=(broadcast_recv_arm&&) = delete;
 

@@ -46,6 +46,7 @@ class permit_batch;
 template <class T>
 class sender {
  public:
+  /// The message type.
   using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
@@ -203,7 +204,10 @@ class sender {
   /// unbounded channel.
   [[nodiscard]] std::optional<std::size_t> capacity() const { return core().capacity(); }
 
+  /// Live sender handles of the channel, this one included (every copy,
+  /// and every unused permit or permit_batch, counts; weak senders do not).
   [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
+  /// Live receiver handles of the channel; 0 means every send fails.
   [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
   /// Weak senders (sender::downgrade) of the channel.
   [[nodiscard]] std::size_t weak_sender_count() const { return core().weak_sender_count(); }
@@ -242,12 +246,20 @@ class sender {
   /// receiver waiting in a thread (a plain recv or a blocking select),
   /// which commits to take the permit's value.
   [[nodiscard]] expected<permit<T>, errc> reserve() const;
+  /// As reserve(), but gives up with errc::stopped once a stop is
+  /// requested through `stop` (at once if it was requested before the
+  /// call), having reserved nothing.
   [[nodiscard]] expected<permit<T>, errc> reserve(std::stop_token stop) const;
-  /// Reserves only if there is room now.
+  /// Reserves only if there is room now: errc::full otherwise. Never
+  /// blocks.
   [[nodiscard]] expected<permit<T>, errc> try_reserve() const;
+  /// As reserve(), giving up with errc::timeout after `timeout` (or
+  /// errc::stopped through `stop`), having reserved nothing.
   template <class Rep, class Period>
   [[nodiscard]] expected<permit<T>, errc> reserve_timeout(const std::chrono::duration<Rep, Period>& timeout,
                                                           std::stop_token stop = {}) const;
+  /// As reserve(), giving up with errc::timeout at `deadline` (any clock;
+  /// or errc::stopped through `stop`), having reserved nothing.
   template <class Clock, class Duration>
   [[nodiscard]] expected<permit<T>, errc> reserve_deadline(const std::chrono::time_point<Clock, Duration>& deadline,
                                                            std::stop_token stop = {}) const;
@@ -259,9 +271,13 @@ class sender {
   /// capacity, else throws std::invalid_argument; n == 0 gives an empty
   /// batch at once. No select arm or asynchronous form.
   [[nodiscard]] expected<permit_batch<T>, errc> reserve_many(std::size_t n) const;
+  /// As reserve_many(n), but gives up with errc::stopped once a stop is
+  /// requested through `stop`, giving back what it gathered.
   [[nodiscard]] expected<permit_batch<T>, errc> reserve_many(std::size_t n, std::stop_token stop) const;
   /// Reserves `n` slots only if they are all free now (errc::full otherwise).
   [[nodiscard]] expected<permit_batch<T>, errc> try_reserve_many(std::size_t n) const;
+  /// As reserve_many(n), giving up with errc::timeout after `timeout` (or
+  /// errc::stopped through `stop`) and giving back what it gathered.
   template <class Rep, class Period>
   [[nodiscard]] expected<permit_batch<T>, errc> reserve_many_timeout(std::size_t n,
                                                                      const std::chrono::duration<Rep, Period>& timeout,

@@ -166,10 +166,16 @@ class [[nodiscard("a task does nothing until it is awaited or spawned")]] task {
   static_assert(!std::is_reference_v<T>, "rill::task<T&> is not supported: return a pointer or std::reference_wrapper");
 
  public:
+  /// What makes a function returning task<T> a coroutine; not for
+  /// direct use.
   using promise_type = detail::task_promise<T>;
+  /// What `co_await` on the task gives (its co_return value).
   using value_type = T;
 
+  /// Takes over `other`'s coroutine frame; `other` is left empty.
   task(task&& other) noexcept : frame_(std::exchange(other.frame_, {})) {}
+  /// Takes over `other`'s frame (move-assign: `other` is taken by value);
+  /// the frame this task held, if any, is destroyed.
   task& operator=(task other) noexcept {
     std::swap(frame_, other.frame_);
     return *this;

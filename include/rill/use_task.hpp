@@ -50,6 +50,9 @@ inline constexpr task_token task_token_of<asio::experimental::as_tuple_t<use_tas
 
 }  // namespace rill
 
+// A specialization of Asio's trait, outside rill's namespace: the reference
+// (Doxygen) skips it; the comment at the top of this header is its doc.
+/// @cond RILL_TRAIT_SPECIALIZATIONS
 /// Any Asio operation awaited with rill::use_task (task_async_op.hpp).
 template <class... Args>
 class asio::async_result<rill::use_task_t, void(Args...)> {
@@ -60,3 +63,4 @@ class asio::async_result<rill::use_task_t, void(Args...)> {
         std::forward<Initiation>(initiation), std::forward<InitArgs>(args)...);
   }
 };
+/// @endcond

@@ -50,11 +50,15 @@ std::pair<watch_sender<T>, watch_receiver<T>> watch(T initial);
 template <class T>
 class watch_ref {
  public:
+  /// Takes over `other`'s read lock; `other` must not be read afterwards.
   watch_ref(watch_ref&&) noexcept = default;
   watch_ref& operator=(watch_ref&&) = delete;
 
+  /// The borrowed value; valid while this watch_ref lives.
   const T& operator*() const noexcept { return *value_; }
+  /// The borrowed value's members; valid while this watch_ref lives.
   const T* operator->() const noexcept { return value_; }
+  /// The borrowed value, as operator*.
   const T& get() const noexcept { return *value_; }
 
   /// The version of the value borrowed: how many changes it has had.
@@ -84,6 +88,7 @@ class watch_ref {
 template <class T>
 class watch_sender {
  public:
+  /// The type of the watched value.
   using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
@@ -144,9 +149,13 @@ class watch_sender {
 
   /// True when no receiver is left.
   [[nodiscard]] bool is_closed() const { return core().receiver_count() == 0; }
+  /// Receivers of the watch now; 0 means every send fails.
   [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
+  /// Senders of the watch now, this one included.
   [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
 
+  /// False for an empty handle (default-constructed or moved from); says
+  /// nothing about whether the watch is closed (see is_closed()).
   explicit operator bool() const noexcept { return handle_.valid(); }
 
   /// Whether both handles belong to the same watch.
@@ -170,6 +179,7 @@ class watch_sender {
 template <class T>
 class watch_receiver {
  public:
+  /// The type of the watched value.
   using value_type = T;
 
   /// An empty handle; operations on it throw std::logic_error.
@@ -247,9 +257,13 @@ class watch_receiver {
 
   /// True once every sender is gone (the value stays readable).
   [[nodiscard]] bool is_closed() const { return core().closed(); }
+  /// Senders of the watch now; 0 means the value will not change again.
   [[nodiscard]] std::size_t sender_count() const { return core().sender_count(); }
+  /// Receivers of the watch now, this one included.
   [[nodiscard]] std::size_t receiver_count() const { return core().receiver_count(); }
 
+  /// False for an empty handle (default-constructed or moved from); says
+  /// nothing about whether the watch is closed (see is_closed()).
   explicit operator bool() const noexcept { return handle_.valid(); }
 
   /// Whether both handles belong to the same watch.

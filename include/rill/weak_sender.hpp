@@ -40,8 +40,11 @@ class weak_sender {
     return detail::channel_access::adopt_sender(core);
   }
 
-  /// Senders of the channel now, and weak senders (this one included).
+  /// Senders of the channel now: 0 means upgrade() will fail from now on.
+  /// Throws std::logic_error on an empty handle.
   [[nodiscard]] std::size_t sender_count() const { return handle_.checked().sender_count(); }
+  /// Weak senders of the channel now, this one included. Throws
+  /// std::logic_error on an empty handle.
   [[nodiscard]] std::size_t weak_sender_count() const { return handle_.checked().weak_sender_count(); }
 
   /// False for a default-constructed or moved-from handle.

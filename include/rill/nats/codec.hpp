@@ -35,6 +35,9 @@
 
 namespace rill::nats {
 
+/// What the bridge needs of a codec C for values of T (see the top of this
+/// header): static encode and decode that report errors as values, and a
+/// content_type for the Content-Type header.
 template <class C, class T>
 concept codec = requires(const T& value, std::vector<std::byte>& out, std::span<const std::byte> payload) {
   { C::encode(value, out) } -> std::same_as<expected<void, std::error_code>>;
@@ -51,14 +54,17 @@ concept byte_sequence =
 /// The payload is the bytes of the string or vector, unchanged.
 template <byte_sequence T>
 struct bytes_codec {
+  /// Sent in the Content-Type header; a receiver refuses other types.
   static constexpr std::string_view content_type = "application/octet-stream";
 
+  /// Appends the bytes of `value` to `out`. Never fails.
   static expected<void, std::error_code> encode(const T& value, std::vector<std::byte>& out) {
     const auto* first = reinterpret_cast<const std::byte*>(value.data());
     out.insert(out.end(), first, first + value.size());
     return {};
   }
 
+  /// A T holding the payload's bytes. Never fails (any payload is bytes).
   static expected<T, std::error_code> decode(std::span<const std::byte> payload) {
     const auto* first = reinterpret_cast<const typename T::value_type*>(payload.data());
     return T(first, first + payload.size());
@@ -71,14 +77,18 @@ template <class T>
 struct trivial_codec {
   static_assert(std::is_trivially_copyable_v<T>, "rill::nats::trivial_codec<T> needs a trivially copyable T");
 
+  /// Sent in the Content-Type header; a receiver refuses other types.
   static constexpr std::string_view content_type = "application/x-rill-trivial";
 
+  /// Appends the sizeof(T) bytes of `value` to `out`. Never fails.
   static expected<void, std::error_code> encode(const T& value, std::vector<std::byte>& out) {
     const auto* first = reinterpret_cast<const std::byte*>(&value);
     out.insert(out.end(), first, first + sizeof(T));
     return {};
   }
 
+  /// Copies the payload into a T; errc::bad_payload unless it is exactly
+  /// sizeof(T) bytes (the bytes themselves are not checked).
   static expected<T, std::error_code> decode(std::span<const std::byte> payload) {
     if (payload.size() != sizeof(T)) return unexpected(make_error_code(errc::bad_payload));
     T value;

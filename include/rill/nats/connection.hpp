@@ -29,7 +29,13 @@
 
 namespace rill::nats {
 
+/// How connection::connect reaches the server and rides out its restarts.
+/// An aggregate: set what you need with designated initializers,
+/// `{.url = "nats://host:4222"}`.
 struct connect_options {
+  /// The server to connect to, as nats.c takes it (`nats://host:port`,
+  /// or a comma-separated list of such URLs); defaults to a local server
+  /// on NATS's standard port.
   std::string url = "nats://127.0.0.1:4222";
   /// Reconnect attempts before the connection is closed for good; -1: forever.
   int max_reconnect = -1;
@@ -156,6 +162,10 @@ class connection_state {
 
 }  // namespace detail
 
+/// A connection to a NATS server, shared by the bridges made on it (see
+/// the top of this header). A cheap handle: copies share one nats.c
+/// connection, which lives until the last copy and the last bridge made on
+/// it are gone.
 class connection {
  public:
   /// Connects to opts.url; fails with the nats.c status (NATS_NO_SERVER when
@@ -173,6 +183,8 @@ class connection {
   /// Closes the connection for good: every bridge on it ends.
   void close() const { state_->close(); }
 
+  /// True once the connection is closed for good (reconnecting gave up,
+  /// or close()); false while it is connected or reconnecting.
   [[nodiscard]] bool is_closed() const { return state_->closed(); }
 
   /// For the bridges: the shared state they keep alive.

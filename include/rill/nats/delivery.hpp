@@ -36,9 +36,13 @@
 
 namespace rill::nats {
 
+/// Where a delivery's message comes from and how often it was delivered,
+/// from its headers and its JetStream metadata.
 struct delivery_info {
   /// The rill message id; producer empty for a message not sent by a rill pump.
   message_id id;
+  /// The message's sequence number in its JetStream stream (set by the
+  /// server; unique within the stream).
   std::uint64_t stream_seq = 0;
   /// 1 for a first delivery, more for a redelivery. After a server crash a
   /// redelivery can say 1 again: dedup does not rely on it.
@@ -114,18 +118,30 @@ struct delivery_source {
 
 }  // namespace detail
 
+/// One message from a queue: its decoded value, its delivery_info, and the
+/// means to settle it with the server (see the top of this header).
+/// Move-only; one thread settles it. Destroyed unsettled, it is naked.
 template <class T>
 class delivery {
  public:
+  /// An empty delivery: no message; settling it fails with
+  /// errc::not_pending, and value() must not be called.
   delivery() = default;
 
+  /// Made by the receiving bridge (remote_receiver), not by users: takes
+  /// ownership of `msg`, which settling acks, naks or terms.
   delivery(natsMsg* msg, T value, delivery_info info, std::shared_ptr<detail::delivery_source> source)
       : msg_(msg), value_(std::move(value)), info_(std::move(info)), source_(std::move(source)) {}
 
+  /// Takes over `other`'s message, still unsettled; `other` is left
+  /// without one (not pending: settling it fails with errc::not_pending).
   delivery(delivery&& other) noexcept
       : msg_(std::exchange(other.msg_, nullptr)), value_(std::move(other.value_)), info_(std::move(other.info_)),
         source_(std::move(other.source_)) {}
 
+  /// Naks this delivery's own message if it is unsettled (as the
+  /// destructor does), then takes over `other`'s; `other` is left without
+  /// one.
   delivery& operator=(delivery&& other) noexcept {
     if (this != &other) {
       give_back_unsettled();
@@ -144,8 +160,11 @@ class delivery {
 
   /// The value; precondition: the delivery is not empty (it was received).
   [[nodiscard]] T& value() & { return *value_; }
+  /// The value, read-only; same precondition.
   [[nodiscard]] const T& value() const& { return *value_; }
 
+  /// The message's id, stream sequence and delivery count (kept after it
+  /// is settled).
   [[nodiscard]] const delivery_info& info() const noexcept { return info_; }
 
   /// Done: the server drops the message (the ack is sent, not confirmed).

@@ -77,6 +77,9 @@ inline const std::error_category& error_category() noexcept {
   return category;
 }
 
+/// `e` as a std::error_code of the "rill.nats" category; also what lets
+/// `ec == rill::nats::errc::bad_payload` compile (errc is registered as an
+/// error-code enum).
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 /// nats.c's status as an error code (NATS_OK gives the empty error code).

@@ -15,10 +15,16 @@
 
 namespace rill::nats {
 
+/// Values of T as JSON text, through nlohmann::json's to_json/from_json
+/// for T (see the top of this header). Never the default: name it as the
+/// Codec argument.
 template <class T>
 struct json_codec {
+  /// Sent in the Content-Type header; a receiver refuses other types.
   static constexpr std::string_view content_type = "application/json";
 
+  /// Appends `value`'s JSON text to `out`; errc::encode_failed if nlohmann
+  /// throws (a string that is not UTF-8, say).
   static expected<void, std::error_code> encode(const T& value, std::vector<std::byte>& out) {
     try {
       const std::string text = nlohmann::json(value).dump();
@@ -30,6 +36,8 @@ struct json_codec {
     }
   }
 
+  /// Parses the payload as JSON and converts it to T; errc::bad_payload
+  /// for malformed JSON or JSON of the wrong shape for T.
   static expected<T, std::error_code> decode(std::span<const std::byte> payload) {
     const auto* first = reinterpret_cast<const char*>(payload.data());
     // The non-throwing parse: a discarded value means malformed input.

@@ -17,10 +17,16 @@
 
 namespace rill::nats {
 
+/// A message's identity, sent as its Nats-Msg-Id header
+/// "<producer>:<seq>" (see the top of this header): what the server's and
+/// a receiver's deduplication compare.
 struct message_id {
+  /// The outbound pump's name: random unless sender_options sets one.
   std::string producer{};
+  /// The pump's count of messages, from 1.
   std::uint64_t seq = 0;
 
+  /// Equal when both the producer and the seq are.
   friend bool operator==(const message_id&, const message_id&) = default;
 };
 

@@ -29,14 +29,24 @@
 
 namespace rill::nats {
 
+/// How a queue's stream hands out messages (its JetStream retention; see
+/// the top of this header).
+/// `work_queue`: each message goes to one worker, and leaves the stream
+/// once acked (WorkQueue retention). `fan_out`: each durable consumer gets
+/// every message, and messages stay (Limits retention).
 enum class queue_kind { work_queue, fan_out };
 
 // Every member has an initializer, so that designated initializers may
 // leave any out without a -Wmissing-field-initializers warning.
+/// The queue a bridge joins: the stream (created or checked by either
+/// side) and, for a receiver, its durable consumer. Both sides of one queue
+/// must agree on the stream settings, else errc::config_mismatch.
 struct queue_options {
   std::string stream{};    ///< stream name
   std::string subject{};   ///< the one subject messages are published on
   std::string durable{};   ///< consumer name; receivers only
+  /// The stream's retention: one worker per message (the default) or
+  /// every consumer group gets every message.
   queue_kind kind = queue_kind::work_queue;
   /// How long the server remembers a Nats-Msg-Id to drop a repeated publish.
   std::chrono::milliseconds dedup_window = std::chrono::minutes(2);

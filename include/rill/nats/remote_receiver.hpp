@@ -74,12 +74,20 @@ namespace rill::nats {
 
 /// A message the codec could not read, after it was term()ed.
 struct decode_failure {
+  /// The payload, as it arrived.
   std::vector<std::byte> bytes;
+  /// The subject it was published on.
   std::string subject;
+  /// Its headers, as (name, value) pairs.
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Why: errc::wrong_content_type when its Content-Type header names
+  /// another codec, otherwise the error the codec's decode returned.
   std::error_code reason;
 };
 
+/// How the receiving bridge fetches (remote_receiver, pump_in). An
+/// aggregate: `{.prefetch = 16}` sets one member and keeps the other
+/// defaults.
 struct receiver_options {
   /// Deliveries fetched ahead (the local channel's capacity).
   std::size_t prefetch = 64;
@@ -297,7 +305,11 @@ class inbound_pump final : public delivery_source {
 template <class T, class Codec = default_codec_t<T>>
 class subscription {
  public:
+  /// Takes over `other`'s pump; `other` is left empty and must not be
+  /// used but to be destroyed or assigned to.
   subscription(subscription&&) noexcept = default;
+  /// Stops this subscription's own pump, as the destructor does (blocking
+  /// up to fetch_wait), then takes over `other`'s; `other` is left empty.
   subscription& operator=(subscription&& other) noexcept {
     if (this != &other) {
       if (pump_) pump_->stop();

@@ -84,10 +84,14 @@ namespace rill::nats {
 /// errc::connection_closed.
 template <class T>
 struct publish_failure {
+  /// The value that was sent locally but not stored by the stream.
   T value;
+  /// Why it was not published (see above).
   std::error_code reason;
 };
 
+/// How the sending bridge publishes (remote_sender). An aggregate:
+/// `{.window = 256}` sets one member and keeps the other defaults.
 struct sender_options {
   /// Values awaiting the stream's ack at once (and the local channel's capacity).
   std::size_t window = 4096;
