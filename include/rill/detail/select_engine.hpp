@@ -63,6 +63,34 @@ inline constexpr std::size_t select_stopped = select_timed_out - 2;
 /// generator (detail/impl/select_engine.ipp).
 RILL_DECL std::uint32_t select_random() noexcept;
 
+// Sorts lock addresses, which gives every select the same locking order:
+// a few (every static select) by insertion, many (a dynamic_select) by
+// std::sort. Inlined into a select whose scratch array holds one or two
+// addresses, either draws g++ 12's -Warray-bounds in users' builds: the
+// compiler does not follow that the size never exceeds the array (the
+// callers give one slot per arm). The insertion sort touches the array
+// only here, where the warning is turned off.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#endif
+inline void sort_addresses(std::span<futex_mutex*> addresses) {
+  constexpr std::size_t insertion_limit = 16;
+  if (addresses.size() > insertion_limit) {
+    std::sort(addresses.begin(), addresses.end(), std::less<>());
+    return;
+  }
+  for (std::size_t i = 1; i < addresses.size(); ++i) {
+    futex_mutex* const moving = addresses[i];
+    std::size_t j = i;
+    for (; j > 0 && std::less<>()(moving, addresses[j - 1]); --j) addresses[j] = addresses[j - 1];
+    addresses[j] = moving;
+  }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 /// Holds the locks of every channel of a select, taken in address order
 /// (as Go's runtime does) so that two selects over the same channels
 /// cannot deadlock; each lock once, however many arms share a channel.
@@ -72,7 +100,7 @@ class select_locks {
     for (select_arm* arm : arms)
       if (futex_mutex* m = arm->mutex()) scratch[count_++] = m;
     held_ = scratch.first(count_);
-    std::sort(held_.begin(), held_.end(), std::less<>());
+    sort_addresses(held_);
     held_ = held_.first(static_cast<std::size_t>(std::unique(held_.begin(), held_.end()) - held_.begin()));
     for (futex_mutex* m : held_) m->lock();
   }
