@@ -59,7 +59,7 @@ std::string markdown_tables(const report& rep) {
   const std::string runs_note =
       rep.opt.runs == 1 ? "one run" : fmt::format("median (min–max) of {} runs", rep.opt.runs);
   auto unit = [&](const char* what) { return fmt::format("millions of {} per second, {}", what, runs_note); };
-  matrix("workloads", fmt::format("**Workloads W1–W13** (DESIGN.md), u64 messages: {} (W7, W9: round trips). "
+  matrix("workloads", fmt::format("**Workloads W1–W13** (bench/README.md), u64 messages: {} (W7, W9: round trips). "
                                   "rill / best > 1: rill is faster. \"-\": the peer's API has no such operation "
                                   "(W12, W13 need a select).",
                                   unit("messages")));

@@ -1,4 +1,4 @@
-// rill_bench: the workloads of DESIGN.md ("Speed", W1-W11) and the extra
+// rill_bench: the workloads W1-W11 (the table in bench/README.md) and the extra
 // sweeps, written once against the adapter interface every peer header
 // implements:
 //
@@ -271,7 +271,7 @@ measurement timeout_overshoot(u64 samples) {
   return m;
 }
 
-// ---- W1-W11 as DESIGN.md names them ---------------------------------------------
+// ---- W1-W11 ---------------------------------------------------------------------
 
 template <class P> measurement w1_spsc_unbounded(u64 n) { return spsc<P>(unbounded, n); }
 template <class P> measurement w2_mpsc_unbounded(u64 n) { return mpsc<P>(unbounded, 4, n); }

@@ -16,7 +16,7 @@
  *   include/rill/detail/select_engine.hpp  run_select: poll every arm under
  *       every lock, queue one waiter per arm sharing one token, wait,
  *       try_abort on the deadline, dequeue_arms, finish_claimed
- *   include/rill/detail/async_waiter.hpp   async receive: begin(), resume(),
+ *   include/rill/detail/async_recv_operation.hpp   async receive: begin(), resume(),
  *       attempt_receive(), cancel(): a notify-only waiter that takes its
  *       message itself in resume(), and passes the wake-up on (pass_on) when
  *       it was cancelled meanwhile
@@ -1256,7 +1256,7 @@ proctype closer(byte c) {
   complete_all()
 }
 
-/* ================================================= async_waiter.hpp ===== */
+/* ======================================== async_recv_operation.hpp ===== */
 
 /* async_recv, `count` operations (0: until disconnected). Each operation is
    a fresh claim token with a notify-only waiter. It never takes a message in
