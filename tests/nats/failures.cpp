@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -328,14 +329,11 @@ namespace {
 
 // Failure test 1: a producer thread sends `count` values while the test's
 // thread receives them and, once the producer is a quarter of the way
-// through (so publishes are in flight), brings the server down (with
-// `crash`) and back on the same store. The test's thread does it: the
+// through (so publishes are in flight), brings a server down and back on
+// the same store (`crash_and_restart`). The test's thread does it: the
 // fixture's server dies with the thread that started it.
-void server_restart_mid_stream(bool dedup, void (rill_test::nats_server::*crash)(), const char* what) {
-  rill_test::nats_server server;
-  auto conn = rill_test::connect(server);
-  auto q = rill_test::work_queue("restart");
-  q.ack_wait = 2s;
+void crash_mid_stream(const rill::nats::connection& conn, const rill::nats::queue_options& q,
+                      const std::function<void()>& crash_and_restart, bool dedup, const char* what) {
   auto out = rill::nats::remote_sender<std::string>(conn, q, {.window = 256, .ack_timeout = 1s, .retry_delay = 20ms});
   REQUIRE(out);
   auto& [tx, pub] = *out;
@@ -362,8 +360,7 @@ void server_restart_mid_stream(bool dedup, void (rill_test::nats_server::*crash)
   while (static_cast<int>(seen.size()) < count && std::chrono::steady_clock::now() < deadline) {
     if (sent_at_crash < 0 && sent.load(std::memory_order_relaxed) >= count / 4) {
       sent_at_crash = sent.load(std::memory_order_relaxed);
-      (server.*crash)();
-      server.restart();
+      crash_and_restart();
     }
     auto d = rx.recv_timeout(1s);
     if (!d) continue;
@@ -388,17 +385,49 @@ void server_restart_mid_stream(bool dedup, void (rill_test::nats_server::*crash)
             << ", repeats dropped by dedup " << sub.duplicates_dropped());
 }
 
+rill::nats::queue_options crash_queue() {
+  auto q = rill_test::work_queue("restart");
+  q.ack_wait = 2s;
+  return q;
+}
+
+void single_server_crash(bool dedup, void (rill_test::nats_server::*crash)(), const char* what) {
+  rill_test::nats_server server;
+  auto conn = rill_test::connect(server);
+  crash_mid_stream(conn, crash_queue(), [&] {
+    (server.*crash)();
+    server.restart();
+  }, dedup, what);
+}
+
 }  // namespace
 
 TEST_CASE("kill -9 mid-stream and restart on the same store: no id missing, dedup lets no repeat through",
           "[nats][failure]") {
-  server_restart_mid_stream(true, &rill_test::nats_server::kill9, "kill -9");
+  single_server_crash(true, &rill_test::nats_server::kill9, "kill -9");
 }
 
 TEST_CASE("kill -9 mid-stream without dedup: no id missing, every repeat is of an id already seen", "[nats][failure]") {
-  server_restart_mid_stream(false, &rill_test::nats_server::kill9, "kill -9");
+  single_server_crash(false, &rill_test::nats_server::kill9, "kill -9");
 }
 
 TEST_CASE("SIGTERM mid-stream and restart: no id missing, dedup lets no repeat through", "[nats][failure]") {
-  server_restart_mid_stream(true, &rill_test::nats_server::stop, "SIGTERM");
+  single_server_crash(true, &rill_test::nats_server::stop, "SIGTERM");
+}
+
+TEST_CASE("a three-server cluster, its stream replicated three times: the server the client is on killed mid-stream "
+          "and restarted; no id missing, dedup lets no repeat through",
+          "[nats][failure][cluster]") {
+  rill_test::nats_cluster cluster(3);
+  auto conn = rill_test::connect(cluster.urls());
+  REQUIRE(rill_test::wait_until([&] { return rill_test::jetstream_ready(conn); }, 60s));
+  auto q = crash_queue();
+  q.replicas = 3;
+  std::size_t killed = cluster.size();
+  crash_mid_stream(conn, q, [&] {
+    killed = cluster.member_at(rill_test::connected_url(conn));
+    REQUIRE(killed < cluster.size());
+    cluster.member(killed).kill9();
+    cluster.member(killed).restart();
+  }, true, "three-server cluster, kill -9 of the client's server");
 }

@@ -25,12 +25,34 @@ inline rill::nats::queue_options work_queue(const std::string& name) {
   return q;
 }
 
-/// A connection that retries quickly, so that a restarted server is found at once.
-inline rill::nats::connection connect(const nats_server& server) {
+/// A connection that retries quickly, so that a restarted server is found
+/// at once; `urls` may list several servers, comma-separated.
+inline rill::nats::connection connect(const std::string& urls) {
   auto conn = rill::nats::connection::connect(
-      {.url = server.url(), .reconnect_wait = std::chrono::milliseconds(20), .request_timeout = std::chrono::seconds(5)});
-  if (!conn) throw std::runtime_error("connect to " + server.url() + " failed: " + conn.error().message());
+      {.url = urls, .reconnect_wait = std::chrono::milliseconds(20), .request_timeout = std::chrono::seconds(5)});
+  if (!conn) throw std::runtime_error("connect to " + urls + " failed: " + conn.error().message());
   return std::move(*conn);
+}
+
+inline rill::nats::connection connect(const nats_server& server) { return connect(server.url()); }
+
+/// Whether JetStream answers requests on this connection (a cluster does
+/// once it has elected its meta leader).
+inline bool jetstream_ready(const rill::nats::connection& conn) {
+  jsCtx* js = nullptr;
+  if (natsConnection_JetStream(&js, conn.native_handle(), nullptr) != NATS_OK) return false;
+  jsAccountInfo* info = nullptr;
+  const bool ready = js_GetAccountInfo(&info, js, nullptr, nullptr) == NATS_OK;
+  if (ready) jsAccountInfo_Destroy(info);
+  jsCtx_Destroy(js);
+  return ready;
+}
+
+/// The URL of the server the connection is on now, or "" between servers.
+inline std::string connected_url(const rill::nats::connection& conn) {
+  char buffer[256] = {};
+  if (natsConnection_GetConnectedUrl(conn.native_handle(), buffer, sizeof buffer) != NATS_OK) return {};
+  return buffer;
 }
 
 /// Polls `done` until it holds or `deadline` passes; returns its last answer.

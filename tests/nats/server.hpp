@@ -23,6 +23,13 @@
 // an exception (a failed REQUIRE) or when the server could not start or died
 // unexpectedly; print_log() prints it on demand.
 //
+// nats_cluster starts `size` such servers as one JetStream cluster on
+// loopback: each also gets a server name, a cluster port and routes to the
+// others' cluster ports. Cluster ports are chosen before the servers start
+// (bound to port 0 and released), since every server must be told the
+// others'; ready_jetstream() waits until the cluster has elected the leader
+// that JetStream requests need.
+//
 // The path of nats-server comes from CMake (RILL_TEST_NATS_SERVER), resolved
 // before fork(): between fork() and exec() in a threaded process only
 // async-signal-safe calls are allowed, and a PATH search is not one.
@@ -39,13 +46,17 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -57,12 +68,39 @@
 
 namespace rill_test {
 
+/// A loopback TCP port that was free a moment ago (bound to port 0, then
+/// released).
+inline int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("free_loopback_port: socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("free_loopback_port: bind failed");
+  return ntohs(addr.sin_port);
+}
+
+/// How a server joins a cluster (nats_cluster fills it in).
+struct cluster_member {
+  std::string cluster_name;
+  std::string server_name;     // unique in the cluster: JetStream needs it
+  int cluster_port = 0;        // where the other members route to
+  std::vector<int> route_ports;  // the other members' cluster ports
+};
+
 class nats_server {
  public:
-  /// Starts a server; throws std::runtime_error (with the log) if it does not
-  /// become ready within `ready_deadline`.
-  explicit nats_server(std::chrono::milliseconds ready_deadline = std::chrono::seconds(20))
-      : ready_deadline_(ready_deadline) {
+  /// Starts a server, alone or as a member of a cluster; throws
+  /// std::runtime_error (with the log) if it does not become ready within
+  /// `ready_deadline`.
+  explicit nats_server(std::optional<cluster_member> cluster = std::nullopt,
+                       std::chrono::milliseconds ready_deadline = std::chrono::seconds(20))
+      : cluster_(std::move(cluster)), ready_deadline_(ready_deadline) {
     std::string pattern = (std::filesystem::temp_directory_path() / "rill-nats-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("nats_server: mkdtemp failed");
     dir_ = pattern;
@@ -136,10 +174,18 @@ class nats_server {
     const std::string port = port_ > 0 ? std::to_string(port_) : "-1";
     const int dev_null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (dev_null < 0) throw std::runtime_error("nats_server: cannot open /dev/null");
+    std::vector<std::string> args{RILL_TEST_NATS_SERVER, "-a", "127.0.0.1", "-p", port, "-js", "-sd", store,
+                                  "--ports_file_dir", ports, "-l", log};
+    if (cluster_) {
+      std::string routes;
+      for (const int route : cluster_->route_ports) {
+        routes += (routes.empty() ? "" : ",") + std::string("nats://127.0.0.1:") + std::to_string(route);
+      }
+      args.insert(args.end(), {"-n", cluster_->server_name, "--cluster_name", cluster_->cluster_name, "--cluster",
+                               "nats://127.0.0.1:" + std::to_string(cluster_->cluster_port), "--routes", routes});
+    }
     try {
-      pid_ = spawn({RILL_TEST_NATS_SERVER, "-a", "127.0.0.1", "-p", port, "-js", "-sd", store, "--ports_file_dir", ports,
-                    "-l", log},
-                   dev_null, dev_null, dev_null);
+      pid_ = spawn(std::move(args), dev_null, dev_null, dev_null);
     } catch (...) {
       ::close(dev_null);
       throw;
@@ -198,9 +244,48 @@ class nats_server {
   }
 
   std::filesystem::path dir_;
+  std::optional<cluster_member> cluster_;
   std::chrono::milliseconds ready_deadline_;
   pid_t pid_ = -1;
   int port_ = -1;
+};
+
+/// `size` servers as one JetStream cluster (see the top of this file).
+class nats_cluster {
+ public:
+  explicit nats_cluster(int size = 3) {
+    std::vector<int> cluster_ports;
+    for (int i = 0; i < size; ++i) cluster_ports.push_back(free_loopback_port());
+    for (int i = 0; i < size; ++i) {
+      cluster_member member{"rill", "rill-" + std::to_string(i), cluster_ports[static_cast<std::size_t>(i)], {}};
+      for (int j = 0; j < size; ++j) {
+        if (j != i) member.route_ports.push_back(cluster_ports[static_cast<std::size_t>(j)]);
+      }
+      members_.push_back(std::make_unique<nats_server>(std::move(member)));
+    }
+  }
+
+  [[nodiscard]] nats_server& member(std::size_t i) { return *members_.at(i); }
+  [[nodiscard]] std::size_t size() const { return members_.size(); }
+
+  /// Every member's URL, comma-separated: a client tries them all.
+  [[nodiscard]] std::string urls() const {
+    std::string all;
+    for (const auto& m : members_) all += (all.empty() ? "" : ",") + m->url();
+    return all;
+  }
+
+  /// The member whose client URL is `url` (as natsConnection_GetConnectedUrl
+  /// gives it), or size() if none.
+  [[nodiscard]] std::size_t member_at(const std::string& url) const {
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      if (url == members_[i]->url() || url == "nats://localhost:" + std::to_string(members_[i]->port())) return i;
+    }
+    return members_.size();
+  }
+
+ private:
+  std::vector<std::unique_ptr<nats_server>> members_;
 };
 
 }  // namespace rill_test

@@ -16,6 +16,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -33,9 +34,10 @@ namespace rill::nats {
 /// An aggregate: set what you need with designated initializers,
 /// `{.url = "nats://host:4222"}`.
 struct connect_options {
-  /// The server to connect to, as nats.c takes it (`nats://host:port`,
-  /// or a comma-separated list of such URLs); defaults to a local server
-  /// on NATS's standard port.
+  /// The server to connect to (`nats://host:port`), or the servers of a
+  /// cluster as a comma-separated list of such URLs, which the client tries
+  /// in turn and reconnects across; defaults to a local server on NATS's
+  /// standard port.
   std::string url = "nats://127.0.0.1:4222";
   /// Reconnect attempts before the connection is closed for good; -1: forever.
   int max_reconnect = -1;
@@ -100,12 +102,31 @@ class connection_state {
     std::erase_if(listeners_, [&](const auto& l) { return l.first == id; });
   }
 
+  /// The URLs of a comma-separated list, each trimmed of spaces.
+  static std::vector<std::string> split_urls(const std::string& list) {
+    std::vector<std::string> urls;
+    std::size_t begin = 0;
+    while (begin <= list.size()) {
+      const std::size_t comma = std::min(list.find(',', begin), list.size());
+      std::string url = list.substr(begin, comma - begin);
+      url.erase(0, url.find_first_not_of(' '));
+      url.erase(url.find_last_not_of(' ') + 1);
+      if (!url.empty()) urls.push_back(std::move(url));
+      begin = comma + 1;
+    }
+    return urls;
+  }
+
   static expected<std::shared_ptr<connection_state>, std::error_code> connect(const connect_options& o) {
     auto state = std::make_shared<connection_state>();
     state->request_timeout_ = o.request_timeout;
     natsOptions* opts = nullptr;
     natsStatus s = natsOptions_Create(&opts);
-    if (s == NATS_OK) s = natsOptions_SetURL(opts, o.url.c_str());
+    // nats.c takes one URL, or a list through SetServers.
+    const std::vector<std::string> urls = split_urls(o.url);
+    std::vector<const char*> servers;
+    for (const auto& url : urls) servers.push_back(url.c_str());
+    if (s == NATS_OK) s = natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
     if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, o.max_reconnect);
     if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, o.reconnect_wait.count());
     if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, o.send_asap);

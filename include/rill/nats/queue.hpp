@@ -59,6 +59,10 @@ struct queue_options {
   /// With a value, the stream holds at most this many messages and refuses
   /// more (DiscardNew): remote senders then block until workers drain it.
   std::optional<std::int64_t> max_messages{};
+  /// Copies of the stream the servers of a cluster keep (JetStream's R1,
+  /// R3, R5); a stream survives as long as a majority of them runs. 1 on a
+  /// single server.
+  std::int64_t replicas = 1;
 };
 
 namespace detail {
@@ -92,7 +96,9 @@ inline jsRetentionPolicy retention_of(queue_kind kind) {
 
 /// Creates the queue's stream, or checks the one there.
 inline expected<void, std::error_code> ensure_stream(jsCtx* js, const queue_options& q) {
-  if (q.stream.empty() || q.subject.empty()) return unexpected(make_error_code(errc::invalid_option));
+  if (q.stream.empty() || q.subject.empty() || q.replicas < 1) {
+    return unexpected(make_error_code(errc::invalid_option));
+  }
   const std::int64_t max_msgs = q.max_messages.value_or(-1);
   const jsDiscardPolicy discard = q.max_messages ? js_DiscardNew : js_DiscardOld;
   jsStreamInfo* info = nullptr;
@@ -110,6 +116,7 @@ inline expected<void, std::error_code> ensure_stream(jsCtx* js, const queue_opti
     cfg.Duplicates = to_nanoseconds(q.dedup_window);
     cfg.MaxMsgs = max_msgs;
     cfg.Discard = discard;
+    cfg.Replicas = q.replicas;
     jerr = {};
     s = js_AddStream(&info, js, &cfg, nullptr, &jerr);
     // Another process may have created it in between: check theirs.
@@ -124,6 +131,7 @@ inline expected<void, std::error_code> ensure_stream(jsCtx* js, const queue_opti
   for (int i = 0; i < cfg.SubjectsLen; ++i) has_subject = has_subject || q.subject == cfg.Subjects[i];
   const bool matches = has_subject && cfg.Retention == retention_of(q.kind) &&
                        cfg.Duplicates == to_nanoseconds(q.dedup_window) && cfg.MaxMsgs == max_msgs &&
+                       cfg.Replicas == q.replicas &&
                        (!q.max_messages || cfg.Discard == js_DiscardNew);
   jsStreamInfo_Destroy(info);
   if (!matches) return unexpected(make_error_code(errc::config_mismatch));

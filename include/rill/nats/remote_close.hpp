@@ -75,8 +75,9 @@ struct kv_store_deleter {
 };
 using kv_store = std::unique_ptr<kvStore, kv_store_deleter>;
 
-/// The bucket, created (file storage, one value per key) if absent.
-inline expected<kv_store, std::error_code> open_remote_close_bucket(jsCtx* js) {
+/// The bucket, created (file storage, one value per key, as many replicas
+/// as the queue that needs it first) if absent.
+inline expected<kv_store, std::error_code> open_remote_close_bucket(jsCtx* js, const queue_options& queue) {
   kvStore* kv = nullptr;
   natsStatus s = js_KeyValue(&kv, js, remote_close_bucket);
   if (s == NATS_NOT_FOUND) {
@@ -85,6 +86,7 @@ inline expected<kv_store, std::error_code> open_remote_close_bucket(jsCtx* js) {
     cfg.Bucket = remote_close_bucket;
     cfg.History = 1;
     cfg.StorageType = js_FileStorage;
+    cfg.Replicas = static_cast<int>(queue.replicas);
     // Another process creating it at the same time creates the same
     // bucket: the server takes an identical stream config twice.
     s = js_CreateKeyValue(&kv, js, &cfg);
@@ -99,7 +101,7 @@ inline expected<void, std::error_code> set_remote_closed(const connection_state&
   if (queue.stream.empty()) return unexpected(make_error_code(errc::invalid_option));
   auto js = make_js_context(conn);
   if (!js) return unexpected(js.error());
-  auto kv = open_remote_close_bucket(js->get());
+  auto kv = open_remote_close_bucket(js->get(), queue);
   if (!kv) return unexpected(kv.error());
   const std::string key = remote_close_key(queue.stream);
   const natsStatus s = closed ? kvStore_PutString(nullptr, kv->get(), key.c_str(), remote_close_value.data())
@@ -127,7 +129,7 @@ class remote_close_watch {
     auto js = make_js_context(conn);
     if (!js) return unexpected(js.error());
     js_ = std::move(*js);
-    auto kv = open_remote_close_bucket(js_.get());
+    auto kv = open_remote_close_bucket(js_.get(), queue);
     if (!kv) return unexpected(kv.error());
     kv_ = std::move(*kv);
     const std::string key = remote_close_key(queue.stream);
