@@ -24,6 +24,7 @@ packages=(
   libconcurrentqueue-dev   # benchmark peer: moodycamel::BlockingConcurrentQueue
   libnats-dev              # nats.c (3.4), the client rill::nats is built on
   nats-server              # NATS with JetStream (2.9), started by the rill::nats tests
+  iproute2                 # ip netns: the rill::nats network test's own namespace
   nlohmann-json3-dev       # JSON for <rill/nats/json.hpp> (json_codec)
   g++-mingw-w64-x86-64-posix  # the Windows build (preset windows), cross-compiled
   wine64                   # runs the Windows build's tests

@@ -1,6 +1,7 @@
 // The failure scenarios of the NATS layer, each on its own server. Counts
 // are printed (WARN) so that a run's figures can be read off its log.
 #include "nats/harness.hpp"
+#include "nats/mid_stream.hpp"
 
 #include <rill/asio.hpp>
 #include <rill/nats/json.hpp>
@@ -327,64 +328,6 @@ TEST_CASE("a connection closed for good closes both local channels, hands back e
 
 namespace {
 
-// Failure test 1: a producer thread sends `count` values while the test's
-// thread receives them and, once the producer is a quarter of the way
-// through (so publishes are in flight), brings a server down and back on
-// the same store (`crash_and_restart`). The test's thread does it: the
-// fixture's server dies with the thread that started it.
-void crash_mid_stream(const rill::nats::connection& conn, const rill::nats::queue_options& q,
-                      const std::function<void()>& crash_and_restart, bool dedup, const char* what) {
-  auto out = rill::nats::remote_sender<std::string>(conn, q, {.window = 256, .ack_timeout = 1s, .retry_delay = 20ms});
-  REQUIRE(out);
-  auto& [tx, pub] = *out;
-  auto in = rill::nats::remote_receiver<std::string>(conn, q, {.prefetch = 64, .dedup = dedup});
-  REQUIRE(in);
-  auto& [rx, sub] = *in;
-
-  constexpr int count = 20000;
-  std::atomic<int> sent{0};
-  std::atomic<int> send_failures{0};
-  // Relaxed: counters read for the decision to crash and for the report.
-  std::thread producer([&] {
-    for (int i = 0; i < count; ++i) {
-      if (!tx.send_timeout(std::to_string(i), 60s)) send_failures.fetch_add(1, std::memory_order_relaxed);
-      sent.fetch_add(1, std::memory_order_relaxed);
-    }
-  });
-
-  std::set<int> seen;
-  int deliveries = 0;
-  int repeats_seen = 0;
-  int sent_at_crash = -1;
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  while (static_cast<int>(seen.size()) < count && std::chrono::steady_clock::now() < deadline) {
-    if (sent_at_crash < 0 && sent.load(std::memory_order_relaxed) >= count / 4) {
-      sent_at_crash = sent.load(std::memory_order_relaxed);
-      crash_and_restart();
-    }
-    auto d = rx.recv_timeout(1s);
-    if (!d) continue;
-    ++deliveries;
-    const int value = std::stoi(d->value());
-    if (!seen.insert(value).second) ++repeats_seen;
-    (void)d->ack();
-  }
-  producer.join();
-  REQUIRE(pub.flush(30s));
-  CHECK(sent_at_crash >= count / 4);
-  CHECK(sent_at_crash < count);  // mid-stream: the producer was not done
-  CHECK(send_failures.load() == 0);
-  CHECK(static_cast<int>(seen.size()) == count);  // no id missing
-  CHECK(*seen.begin() == 0);
-  CHECK(*seen.rbegin() == count - 1);             // and none invented
-  if (dedup) CHECK(repeats_seen == 0);
-  CHECK(pub.failures().try_recv().error() == rill::try_recv_error::empty);
-  WARN(what << (dedup ? ", dedup on" : ", dedup off") << ": sent " << count << " (" << sent_at_crash
-            << " before the crash), delivered " << deliveries
-            << ", distinct " << seen.size() << ", repeats reaching the worker " << repeats_seen
-            << ", repeats dropped by dedup " << sub.duplicates_dropped());
-}
-
 rill::nats::queue_options crash_queue() {
   auto q = rill_test::work_queue("restart");
   q.ack_wait = 2s;
@@ -394,7 +337,7 @@ rill::nats::queue_options crash_queue() {
 void single_server_crash(bool dedup, void (rill_test::nats_server::*crash)(), const char* what) {
   rill_test::nats_server server;
   auto conn = rill_test::connect(server);
-  crash_mid_stream(conn, crash_queue(), [&] {
+  rill_test::disrupt_mid_stream(conn, crash_queue(), [&] {
     (server.*crash)();
     server.restart();
   }, dedup, what);
@@ -424,7 +367,7 @@ TEST_CASE("a three-server cluster, its stream replicated three times: the server
   auto q = crash_queue();
   q.replicas = 3;
   std::size_t killed = cluster.size();
-  crash_mid_stream(conn, q, [&] {
+  rill_test::disrupt_mid_stream(conn, q, [&] {
     killed = cluster.member_at(rill_test::connected_url(conn));
     REQUIRE(killed < cluster.size());
     cluster.member(killed).kill9();

@@ -12,6 +12,8 @@
 // nats-server_<pid>.ports once its listeners are up, and that file's
 // appearance is the readiness signal (no fixed sleep, no port probing).
 // restart() passes the port it had, so clients reconnect to the same URL.
+// server_options puts it elsewhere: another address, and a launcher to run
+// it with (netns.hpp runs it in a network namespace of its own).
 //
 // The server is started by spawn() (process.hpp), which asks the kernel
 // (PR_SET_PDEATHSIG) to SIGKILL it when the thread that forked it dies, so a
@@ -93,14 +95,23 @@ struct cluster_member {
   std::vector<int> route_ports;  // the other members' cluster ports
 };
 
+/// Where and how a server runs; the defaults are a lone server on loopback.
+struct server_options {
+  /// The address it listens on (and clients connect to).
+  std::string address = "127.0.0.1";
+  /// A command that runs the server for the fixture (e.g. `ip netns exec
+  /// <name>`, to run it in a network namespace); it must exec the server,
+  /// so that the server keeps the pid the fixture signals.
+  std::vector<std::string> launcher{};
+  std::optional<cluster_member> cluster{};
+  std::chrono::milliseconds ready_deadline = std::chrono::seconds(20);
+};
+
 class nats_server {
  public:
-  /// Starts a server, alone or as a member of a cluster; throws
-  /// std::runtime_error (with the log) if it does not become ready within
-  /// `ready_deadline`.
-  explicit nats_server(std::optional<cluster_member> cluster = std::nullopt,
-                       std::chrono::milliseconds ready_deadline = std::chrono::seconds(20))
-      : cluster_(std::move(cluster)), ready_deadline_(ready_deadline) {
+  /// Starts a server; throws std::runtime_error (with the log) if it does
+  /// not become ready within the options' ready_deadline.
+  explicit nats_server(server_options options = {}) : options_(std::move(options)) {
     std::string pattern = (std::filesystem::temp_directory_path() / "rill-nats-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("nats_server: mkdtemp failed");
     dir_ = pattern;
@@ -122,7 +133,7 @@ class nats_server {
   }
 
   /// The URL clients connect to: the same across restart().
-  [[nodiscard]] std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] std::string url() const { return "nats://" + options_.address + ":" + std::to_string(port_); }
   [[nodiscard]] int port() const { return port_; }
   [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] bool running() const { return pid_ > 0; }
@@ -139,7 +150,7 @@ class nats_server {
   void stop() {
     require_running("stop");
     ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + ready_deadline_;
+    const auto deadline = std::chrono::steady_clock::now() + options_.ready_deadline;
     while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
       const pid_t r = ::waitpid(pid_, &status, WNOHANG);
@@ -174,15 +185,16 @@ class nats_server {
     const std::string port = port_ > 0 ? std::to_string(port_) : "-1";
     const int dev_null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (dev_null < 0) throw std::runtime_error("nats_server: cannot open /dev/null");
-    std::vector<std::string> args{RILL_TEST_NATS_SERVER, "-a", "127.0.0.1", "-p", port, "-js", "-sd", store,
-                                  "--ports_file_dir", ports, "-l", log};
-    if (cluster_) {
+    std::vector<std::string> args = options_.launcher;
+    args.insert(args.end(), {RILL_TEST_NATS_SERVER, "-a", options_.address, "-p", port, "-js", "-sd", store,
+                             "--ports_file_dir", ports, "-l", log});
+    if (const auto& cluster = options_.cluster) {
       std::string routes;
-      for (const int route : cluster_->route_ports) {
+      for (const int route : cluster->route_ports) {
         routes += (routes.empty() ? "" : ",") + std::string("nats://127.0.0.1:") + std::to_string(route);
       }
-      args.insert(args.end(), {"-n", cluster_->server_name, "--cluster_name", cluster_->cluster_name, "--cluster",
-                               "nats://127.0.0.1:" + std::to_string(cluster_->cluster_port), "--routes", routes});
+      args.insert(args.end(), {"-n", cluster->server_name, "--cluster_name", cluster->cluster_name, "--cluster",
+                               "nats://127.0.0.1:" + std::to_string(cluster->cluster_port), "--routes", routes});
     }
     try {
       pid_ = spawn(std::move(args), dev_null, dev_null, dev_null);
@@ -196,14 +208,14 @@ class nats_server {
 
   void wait_ready() {
     const auto ports_file = dir_ / "ports" / ("nats-server_" + std::to_string(pid_) + ".ports");
-    const auto deadline = std::chrono::steady_clock::now() + ready_deadline_;
+    const auto deadline = std::chrono::steady_clock::now() + options_.ready_deadline;
     while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
         fail("exited while starting (status " + std::to_string(status) + ")");
       }
-      if (auto port = read_port(ports_file)) {
+      if (auto port = read_port(ports_file, options_.address)) {
         port_ = *port;
         return;
       }
@@ -212,13 +224,13 @@ class nats_server {
     fail("wrote no ports file within the deadline");
   }
 
-  // The ports file is JSON: {"client":["nats://127.0.0.1:PORT"],...}. It may
+  // The ports file is JSON: {"nats":["nats://ADDRESS:PORT"],...}. It may
   // be seen half-written, in which case no port is found yet.
-  static std::optional<int> read_port(const std::filesystem::path& file) {
+  static std::optional<int> read_port(const std::filesystem::path& file, const std::string& address) {
     std::ifstream in(file);
     if (!in) return std::nullopt;
     const std::string text(std::istreambuf_iterator<char>(in), {});
-    const std::string prefix = "nats://127.0.0.1:";
+    const std::string prefix = "nats://" + address + ":";
     const auto at = text.find(prefix);
     if (at == std::string::npos) return std::nullopt;
     const auto digits = at + prefix.size();
@@ -244,8 +256,7 @@ class nats_server {
   }
 
   std::filesystem::path dir_;
-  std::optional<cluster_member> cluster_;
-  std::chrono::milliseconds ready_deadline_;
+  server_options options_;
   pid_t pid_ = -1;
   int port_ = -1;
 };
@@ -261,7 +272,7 @@ class nats_cluster {
       for (int j = 0; j < size; ++j) {
         if (j != i) member.route_ports.push_back(cluster_ports[static_cast<std::size_t>(j)]);
       }
-      members_.push_back(std::make_unique<nats_server>(std::move(member)));
+      members_.push_back(std::make_unique<nats_server>(server_options{.cluster = std::move(member)}));
     }
   }
 

@@ -49,6 +49,14 @@ struct connect_options {
   /// Deadline of JetStream API requests (stream and consumer lookups, ack_sync)
   /// and of the first connection attempt.
   std::chrono::milliseconds request_timeout{5000};
+  /// How often the client pings the server. Pings are how a network that
+  /// silently stops carrying packets (no reset, no error) is noticed:
+  /// within about ping_interval × (max_pings_outstanding + 1). nats.c's
+  /// default, 2 minutes.
+  std::chrono::milliseconds ping_interval{std::chrono::minutes(2)};
+  /// Pings left unanswered in a row after which the connection is taken as
+  /// dead and reconnected.
+  int max_pings_outstanding = 2;
 };
 
 namespace detail {
@@ -131,6 +139,8 @@ class connection_state {
     if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, o.reconnect_wait.count());
     if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, o.send_asap);
     if (s == NATS_OK) s = natsOptions_SetTimeout(opts, o.request_timeout.count());
+    if (s == NATS_OK) s = natsOptions_SetPingInterval(opts, o.ping_interval.count());
+    if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, o.max_pings_outstanding);
     if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &connection_state::closed_callback, state.get());
     if (s == NATS_OK) s = natsConnection_Connect(&state->nc_, opts);
     natsOptions_Destroy(opts);
