@@ -8,7 +8,9 @@
 //   consume   the stream pre-filled with the same messages, then
 //             direct: natsSubscription_Fetch(256) and natsMsg_Ack each
 //             bridge: remote_receiver prefetch 256; a coroutine co_awaits
-//                     async_recv and acks each delivery
+//                     async_recv and acks each delivery: an asio::awaitable
+//                     (use_awaitable) in one row, a rill::task (use_task)
+//                     in the other
 //   round trip  one value at a time through the bridge: send, receive, ack;
 //             p50 and p99, with send_asap off and on
 //
@@ -20,6 +22,7 @@
 
 #include <rill/asio.hpp>
 #include <rill/nats.hpp>
+#include <rill/task.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -164,19 +167,33 @@ double consume_direct(const rill::nats::connection& conn, const rill::nats::queu
   return rate;
 }
 
-double consume_bridge(const rill::nats::connection& conn, const rill::nats::queue_options& q, int count) {
+using delivery_receiver = rill::receiver<rill::nats::delivery<std::string>>;
+
+asio::awaitable<void> consume_awaitable(delivery_receiver& rx, int count) {
+  for (int i = 0; i < count; ++i) {
+    auto d = co_await rx.async_recv(asio::use_awaitable);
+    if (!d.ack()) die("ack failed");
+  }
+}
+
+rill::task<void> consume_task(delivery_receiver& rx, int count) {
+  for (int i = 0; i < count; ++i) {
+    auto d = co_await rx.async_recv(rill::use_task);
+    if (!d.ack()) die("ack failed");
+  }
+}
+
+enum class coroutine { awaitable, task };
+
+double consume_bridge(const rill::nats::connection& conn, const rill::nats::queue_options& q, int count, coroutine kind) {
   auto [rx, sub] = take(rill::nats::remote_receiver<std::string>(conn, q, {.prefetch = 256}), "remote_receiver");
   asio::io_context io;
   const auto start = clock_type::now();
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < count; ++i) {
-          auto d = co_await rx.async_recv(asio::use_awaitable);
-          if (!d.ack()) die("ack failed");
-        }
-      },
-      asio::detached);
+  if (kind == coroutine::awaitable) {
+    asio::co_spawn(io, consume_awaitable(rx, count), asio::detached);
+  } else {
+    rill::spawn(io, consume_task(rx, count), asio::detached);
+  }
   io.run();
   return count / seconds_since(start);
 }
@@ -229,7 +246,7 @@ int main(int argc, char** argv) {
   for (const std::size_t size : {std::size_t{32}, std::size_t{1024}}) {
     const std::string payload(size, 'x');
     const int count = quick ? 200 : (size == 32 ? 50000 : 20000);
-    std::vector<double> pub_direct, pub_bridge, con_direct, con_bridge;
+    std::vector<double> pub_direct, pub_bridge, con_direct, con_awaitable, con_task;
     for (int r = 0; r < runs; ++r) {
       {
         fresh_queue fresh(conn, next_name("pd"));
@@ -245,9 +262,14 @@ int main(int argc, char** argv) {
         con_direct.push_back(consume_direct(conn, fresh.queue(), count));
       }
       {
-        fresh_queue fresh(conn, next_name("cb"));
+        fresh_queue fresh(conn, next_name("ca"));
         fill(conn, fresh.queue(), payload, count);
-        con_bridge.push_back(consume_bridge(conn, fresh.queue(), count));
+        con_awaitable.push_back(consume_bridge(conn, fresh.queue(), count, coroutine::awaitable));
+      }
+      {
+        fresh_queue fresh(conn, next_name("ct"));
+        fill(conn, fresh.queue(), payload, count);
+        con_task.push_back(consume_bridge(conn, fresh.queue(), count, coroutine::task));
       }
     }
     const auto row = [&](const char* what, const std::vector<double>& direct, const std::vector<double>& bridge) {
@@ -255,7 +277,8 @@ int main(int argc, char** argv) {
                   median(bridge) / median(direct));
     };
     row("publish", pub_direct, pub_bridge);
-    row("consume", con_direct, con_bridge);
+    row("consume, asio::awaitable", con_direct, con_awaitable);
+    row("consume, rill::task", con_direct, con_task);
   }
 
   std::printf("\n| round trip through the bridge, one at a time | p50 (us) | p99 (us) |\n| --- | --- | --- |\n");

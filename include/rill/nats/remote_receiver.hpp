@@ -177,16 +177,20 @@ class inbound_pump final : public delivery_source {
         break;
       }
       if (output_.is_closed() || output_.receiver_count() == 0) break;  // every local receiver is gone
-      const std::size_t room = capacity - std::min(capacity, output_.size());
       // With a backlog, fetch in batches of at least half the prefetch,
-      // polling while workers are busy. Caught up, a fetch waits on the
+      // since each fetch is a round trip. Caught up, a fetch waits on the
       // server for new messages anyway, so a small one costs no round trip
       // per poll.
       const std::size_t smallest_fetch = backlog ? std::max<std::size_t>(1, capacity / 2) : 1;
-      if (room < smallest_fetch) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        continue;
+      // Waits, without polling, until that much is free: a reserve wakes as
+      // receivers drain the channel. The slots go back at once (the batch
+      // dies here); the pump is the channel's only sender, so they stay
+      // free for the sends below, and the fetch asks for all there is.
+      if (auto wait = output_.reserve_many_timeout(smallest_fetch, options_.fetch_wait); !wait) {
+        if (wait.error() == rill::errc::timeout) continue;  // look at stop and the connection again
+        break;                                               // every local receiver is gone
       }
+      const std::size_t room = capacity - std::min(capacity, output_.size());
       // Read before the fetch: the closer stored its values before it set
       // the key, so a fetch that starts after the close and finds nothing
       // means nothing is left.
