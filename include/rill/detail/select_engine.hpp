@@ -65,16 +65,12 @@ RILL_DECL std::uint32_t select_random() noexcept;
 
 // Sorts lock addresses, which gives every select the same locking order:
 // a few (every static select) by insertion, many (a dynamic_select) by
-// std::sort. Inlined into a select whose scratch array holds one or two
-// addresses, either draws g++ 12's -Warray-bounds in users' builds: the
-// compiler does not follow that the size never exceeds the array (the
-// callers give one slot per arm). The insertion sort touches the array
-// only here, where the warning is turned off.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#endif
-inline void sort_addresses(std::span<futex_mutex*> addresses) {
+// std::sort. Not inlined: inlined into a select whose scratch array holds
+// one or two addresses, either sort draws g++ 12's -Warray-bounds in
+// users' builds, since the compiler does not follow that the size never
+// exceeds the array (the callers give one slot per arm); a call costs
+// nothing next to taking the locks.
+RILL_NOINLINE inline void sort_addresses(std::span<futex_mutex*> addresses) {
   constexpr std::size_t insertion_limit = 16;
   if (addresses.size() > insertion_limit) {
     std::sort(addresses.begin(), addresses.end(), std::less<>());
@@ -87,9 +83,6 @@ inline void sort_addresses(std::span<futex_mutex*> addresses) {
     addresses[j] = moving;
   }
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 /// Holds the locks of every channel of a select, taken in address order
 /// (as Go's runtime does) so that two selects over the same channels

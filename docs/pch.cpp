@@ -1,0 +1,2 @@
+// The translation unit that builds the guide programs' precompiled header
+// (docs/CMakeLists.txt); it has no code of its own.
