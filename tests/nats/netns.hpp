@@ -18,7 +18,6 @@
 
 #include "nats/process.hpp"
 
-#include <cerrno>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -89,9 +88,7 @@ class network_namespace {
     const int dev_null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     const pid_t pid = spawn(std::move(args), dev_null, dev_null, STDERR_FILENO);
     ::close(dev_null);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    const int status = wait_for_exit(pid);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 

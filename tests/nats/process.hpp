@@ -47,6 +47,15 @@ inline pid_t spawn(std::vector<std::string> args, int in, int out, int err) {
   return child;
 }
 
+/// Waits for the child `pid` to exit (through EINTR) and returns its
+/// waitpid status.
+inline int wait_for_exit(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
 /// A child that talks in lines: its stdin and stdout are pipes to the test,
 /// which reads its lines with a deadline. Killed and reaped with the object.
 class child_process {
@@ -109,9 +118,7 @@ class child_process {
 
  private:
   int reap() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    const int status = wait_for_exit(pid_);
     pid_ = -1;
     return status;
   }

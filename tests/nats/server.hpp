@@ -240,9 +240,7 @@ class nats_server {
   }
 
   void reap() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    (void)wait_for_exit(pid_);
     pid_ = -1;
   }
 
