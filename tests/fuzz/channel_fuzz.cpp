@@ -6,20 +6,23 @@
 // overflow policies (whose drops, and the last receiver's discards, the
 // undelivered hook must see in the model's order),
 // weak senders, close, and asynchronous sends and
-// receives on an io_context, cancelled at chosen points and run with
-// poll(). A reference model (a deque, the waiting asynchronous sends, the
-// closed flag) predicts every synchronous result and checks every
-// completion handler when it runs; after each poll() no waiting receive may
+// receives on an io_context, with callbacks or awaited in rill::tasks
+// (rill::use_task), cancelled at chosen points and run with poll(). A
+// reference model (a deque, the waiting asynchronous sends and task
+// receives, the closed flag) predicts every synchronous result and checks
+// every completion when it runs; after each poll() no waiting receive may
 // be left behind while the model has something for it. A ledger
 // (support/ledger.hpp) checks that every message ended exactly once.
 //
 // Built with clang's -fsanitize=fuzzer it is the fuzzer; built with any
 // compiler and fuzz_replay_main.cpp it replays the corpus as a test.
 #include <rill/rill.hpp>
+#include <rill/task.hpp>
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/bind_executor.hpp>
 #include <asio/cancellation_signal.hpp>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 
 #include <algorithm>
@@ -28,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -59,13 +63,16 @@ class input {
   std::size_t pos_ = 0;
 };
 
-/// An asynchronous operation the model follows.
+/// An asynchronous operation the model follows: with a callback, or
+/// awaited in a rill::task.
 struct async_op {
   enum class expect { waiting, done, disconnected, aborted };
   bool is_send = false;
-  ledger::id_type id = ledger::no_id;  ///< a send's message
-  expect outcome = expect::waiting;    ///< sends: what the model predicts
-  bool cancel_requested = false;       ///< receives: aborted once resumed
+  bool in_task = false;
+  bool started = true;                 ///< a task's: once the task has run up to its co_await
+  ledger::id_type id = ledger::no_id;  ///< a send's message; the message a task's receive gets
+  expect outcome = expect::waiting;    ///< sends and task receives: what the model predicts
+  bool cancel_requested = false;       ///< callback receives: aborted once resumed
   bool completed = false;
   asio::cancellation_signal signal;
 };
@@ -98,7 +105,13 @@ class harness {
       step(b % op_count, b / op_count);
       ++step_;
     }
-    // Tear down: every handle goes, every operation completes.
+    // Tear down: every handle goes, every operation completes. Tasks hold
+    // handles of their own: each one runs, and those still waiting are
+    // cancelled, so that they end and drop them.
+    poll();
+    for (auto& op : ops_)
+      if (op->in_task && !op->completed) cancel(*op, asio::cancellation_type::terminal);
+    poll();
     while (!permits_.empty()) {
       take_permit(0).release();
       model_slot_freed();
@@ -139,12 +152,21 @@ class harness {
   /// Whether a send completes now: room, or a full channel whose policy
   /// drops instead of waiting.
   bool send_ready() const {
-    return room() || (!closed_ && capacity_.value_or(0) > 0 && policy_ != rill::overflow::wait);
+    return room() || (!closed_ && !waiting_recvs_.empty()) ||
+           (!closed_ && capacity_.value_or(0) > 0 && policy_ != rill::overflow::wait);
   }
 
-  /// A send that completes puts `id` in the buffer or, on a full channel,
-  /// drops what the policy says.
+  /// A send that completes hands `id` to the oldest waiting task receive
+  /// (the buffer is empty then), or puts it in the buffer or, on a full
+  /// channel, drops what the policy says.
   void model_buffer(ledger::id_type id) {
+    if (!waiting_recvs_.empty()) {
+      async_op* r = waiting_recvs_.front();
+      waiting_recvs_.pop_front();
+      r->id = id;
+      r->outcome = async_op::expect::done;
+      return;
+    }
     if (room()) return buffered_.push_back(id);
     if (policy_ == rill::overflow::drop_newest || buffered_.empty()) return model_drop(id);
     do {
@@ -205,13 +227,20 @@ class harness {
 
   /// The last sender or permit went: the channel disconnects.
   void model_senders_gone() {
-    if (txs_.empty() && permits_.empty()) model_close();
+    if (txs_.empty() && permits_.empty() && task_senders_ == 0) model_close();
+  }
+
+  /// The last receiver went: what is buffered is discarded.
+  void model_receivers_gone() {
+    if (rxs_.empty() && task_receivers_ == 0) model_discard();
   }
 
   void model_close() {
     closed_ = true;
     for (async_op* s : waiting_sends_) s->outcome = async_op::expect::disconnected;
     waiting_sends_.clear();
+    for (async_op* r : waiting_recvs_) r->outcome = async_op::expect::disconnected;
+    waiting_recvs_.clear();
   }
 
   /// What is buffered goes to the hook.
@@ -267,9 +296,8 @@ class harness {
 
   // ---- asynchronous operations ----------------------------------------------------
 
-  void start_async_send(const rill::sender<ledgered>& tx) {
-    auto& op = *ops_.emplace_back(std::make_unique<async_op>());
-    op.is_send = true;
+  /// An asynchronous send of a new message starts: what the model predicts.
+  ledgered predict_send(async_op& op) {
     ledgered m = make();
     op.id = m.id();
     if (closed_) {
@@ -280,6 +308,13 @@ class harness {
     } else {
       waiting_sends_.push_back(&op);
     }
+    return m;
+  }
+
+  void start_async_send(const rill::sender<ledgered>& tx) {
+    auto& op = *ops_.emplace_back(std::make_unique<async_op>());
+    op.is_send = true;
+    ledgered m = predict_send(op);
     tx.async_send(std::move(m), asio::bind_cancellation_slot(
                                     op.signal.slot(),
                                     asio::bind_executor(io_, [this, &op](std::error_code ec, std::optional<ledgered> back) {
@@ -329,21 +364,122 @@ class harness {
     check(buffered_.empty() && waiting_sends_.empty() && closed_, "an async receive saw disconnected too early");
   }
 
+  // ---- operations awaited in rill::tasks ------------------------------------------
+  // A task runs when the io_context next runs (poll), and the model predicts
+  // its operation then, just before the co_await, as it does for a callback
+  // operation when it starts. A task's receive waits as a direct receiver:
+  // a send hands it the message at once. The model follows those only while
+  // no callback receive is pending, whose notify-only wake-ups it cannot
+  // order against them. Each task holds a handle of its own (an awaiter
+  // refers to the channel through the handle it was made from), counted as
+  // a sender or receiver until the task drops it.
+
+  /// An operation for a task that holds a handle of `is_send`'s side.
+  async_op& new_task_op(bool is_send) {
+    auto& op = *ops_.emplace_back(std::make_unique<async_op>());
+    op.is_send = is_send;
+    op.in_task = true;
+    op.started = false;
+    ++(is_send ? task_senders_ : task_receivers_);
+    return op;
+  }
+
+  /// Starts `task`, cancelled through `op`'s signal; its handler checks
+  /// that it ended without an exception.
+  void spawn(async_op& op, rill::task<void> task) {
+    rill::spawn(io_, std::move(task), asio::bind_cancellation_slot(op.signal.slot(), [this, &op](std::exception_ptr e) {
+                  check(e == nullptr, "a task threw");
+                  check(op.completed, "a task ended before its operation completed");
+                }));
+  }
+
+  /// A task drops the handle it held (`handle`, of `is_send`'s side).
+  template <class Handle>
+  void task_handle_dropped(Handle& handle, bool is_send) {
+    { const Handle dropped = std::move(handle); }
+    if (is_send) {
+      --task_senders_;
+      model_senders_gone();
+    } else {
+      --task_receivers_;
+      model_receivers_gone();
+    }
+  }
+
+  static rill::task<void> task_send(harness& h, async_op& op, rill::sender<ledgered> tx) {
+    op.started = true;
+    ledgered m = h.predict_send(op);
+    auto [ec, back] = co_await tx.async_send(std::move(m), asio::experimental::as_tuple(rill::use_task));
+    h.send_completed(op, ec, back);
+    h.task_handle_dropped(tx, true);
+  }
+
+  static rill::task<void> task_recv(harness& h, async_op& op, rill::receiver<ledgered> rx) {
+    op.started = true;
+    h.predict_task_recv(op);
+    auto [ec, m] = co_await rx.async_recv(asio::experimental::as_tuple(rill::use_task));
+    h.task_recv_completed(op, ec, m);
+    h.task_handle_dropped(rx, false);
+  }
+
+  bool receive_pending(bool in_task) const {
+    return std::any_of(ops_.begin(), ops_.end(),
+                       [&](const auto& op) { return !op->is_send && op->in_task == in_task && !op->completed; });
+  }
+
+  /// A task's receive starts: it takes what the model has now, or waits.
+  void predict_task_recv(async_op& op) {
+    if (const auto id = model_take()) {
+      op.id = *id;
+      op.outcome = async_op::expect::done;
+    } else if (closed_) {
+      op.outcome = async_op::expect::disconnected;
+    } else {
+      waiting_recvs_.push_back(&op);
+    }
+  }
+
+  void task_recv_completed(async_op& op, std::error_code ec, std::optional<ledgered>& m) {
+    op.completed = true;
+    switch (op.outcome) {
+      case async_op::expect::waiting:
+        fail("a task receive completed while the model has it waiting", step_);
+      case async_op::expect::done:
+        check(!ec && m.has_value(), "a task receive the model completed did not get a message");
+        check(m->id() == op.id, "a task receive got another message than the model handed it");
+        m->receive();
+        return;
+      case async_op::expect::disconnected:
+        check(ec == rill::errc::disconnected && !m, "a task receive on a closed channel did not fail with disconnected");
+        return;
+      case async_op::expect::aborted:
+        check(ec == asio::error::operation_aborted && !m, "a cancelled task receive did not complete aborted");
+        return;
+    }
+  }
+
   void cancel(unsigned arg) {
     if (ops_.empty()) return;
-    async_op& op = *ops_[arg % ops_.size()];
+    const auto type = arg % 3 == 0 ? asio::cancellation_type::terminal
+                      : arg % 3 == 1 ? asio::cancellation_type::partial
+                                     : asio::cancellation_type::total;
+    cancel(*ops_[arg % ops_.size()], type);
+  }
+
+  /// A send, or a task's receive, still waiting is withdrawn; one that a
+  /// partner completed already, or a task's that has not started (its task
+  /// has no operation to cancel yet), is not. A callback receive reports the
+  /// cancellation whenever it comes before the handler runs.
+  void cancel(async_op& op, asio::cancellation_type type) {
     if (op.completed) return;
-    if (op.is_send) {
-      if (op.outcome == async_op::expect::waiting) {
-        std::erase(waiting_sends_, &op);
+    if (op.is_send || op.in_task) {
+      if (op.started && op.outcome == async_op::expect::waiting) {
+        std::erase(op.is_send ? waiting_sends_ : waiting_recvs_, &op);
         op.outcome = async_op::expect::aborted;
       }
     } else {
       op.cancel_requested = true;
     }
-    const auto type = arg % 3 == 0 ? asio::cancellation_type::terminal
-                      : arg % 3 == 1 ? asio::cancellation_type::partial
-                                     : asio::cancellation_type::total;
     op.signal.emit(type);
   }
 
@@ -354,7 +490,11 @@ class harness {
     // nothing for it, and a send still pending is one the model has waiting.
     for (auto& op : ops_) {
       if (op->completed) continue;
-      if (op->is_send)
+      if (op->in_task) {
+        check(op->started, "a spawned task has not run");
+        check(op->outcome == async_op::expect::waiting, "a task operation the model finished has not completed");
+        check(op->is_send || !recv_ready(), "a task receive is stuck while the channel has something for it");
+      } else if (op->is_send)
         check(op->outcome == async_op::expect::waiting, "an async send the model finished has not completed");
       else if (!op->cancel_requested)
         check(!recv_ready(), "an async receive is stuck while the channel has something for it");
@@ -443,7 +583,7 @@ class harness {
         copy_or_drop(txs_, arg, [this] { model_senders_gone(); });
         break;
       case 9:
-        copy_or_drop(rxs_, arg, [this] { model_discard(); });
+        copy_or_drop(rxs_, arg, [this] { model_receivers_gone(); });
         break;
       case 10:  // close, rarely
         if (arg == 0 && tx) {
@@ -456,11 +596,21 @@ class harness {
         break;
       case 11:
       case 12:
-        if (tx) start_async_send(*tx);
+        if (tx && arg % 2 == 0) {
+          start_async_send(*tx);
+        } else if (tx) {
+          async_op& op = new_task_op(true);
+          spawn(op, task_send(*this, op, *tx));
+        }
         break;
       case 13:
       case 14:
-        if (rx) start_async_recv(*rx);
+        if (rx && arg % 2 == 0 && !receive_pending(true)) {
+          start_async_recv(*rx);
+        } else if (rx && arg % 2 == 1 && !receive_pending(false)) {
+          async_op& op = new_task_op(false);
+          spawn(op, task_recv(*this, op, *rx));
+        }
         break;
       case 15:
         cancel(arg);
@@ -522,6 +672,10 @@ class harness {
   /// permit, or a release. A reserve succeeds where the model has room (a
   /// rendezvous channel here has no receiver waiting in a thread to commit).
   void permits(const rill::sender<ledgered>* tx, unsigned arg) {
+    // A reserve on a rendezvous channel would commit a waiting task receive
+    // to the permit, which a release sends back to wait when its task runs:
+    // an order the model does not follow.
+    if (capacity_ == 0u && !waiting_recvs_.empty()) return;
     switch (arg % 7) {
       case 6:
         if (tx && capacity_ != 0u) {  // try_reserve_many, its slots taken out as permits
@@ -575,7 +729,7 @@ class harness {
             r.error().value.take_back();
           } else {
             check(r.has_value(), "a permit failed to send on an open channel");
-            buffered_.push_back(id);
+            model_buffer(id);
             book_.mark_sent(id);
           }
           model_senders_gone();
@@ -623,7 +777,7 @@ class harness {
     rill::weak_sender<ledgered> weak = txs_[arg % txs_.size()].downgrade();
     auto strong = weak.upgrade();
     check(strong.has_value(), "a weak sender of a live sender did not upgrade");
-    check(strong->sender_count() == txs_.size() + permits_.size() + 1, "an upgrade did not count one sender more");
+    check(strong->sender_count() == senders() + 1, "an upgrade did not count one sender more");
     check(weak.weak_sender_count() == 1, "weak_sender_count() does not match");
   }
 
@@ -691,6 +845,8 @@ class harness {
     }
   }
 
+  std::size_t senders() const { return txs_.size() + permits_.size() + task_senders_; }
+
   /// The observers of any handle left agree with the model.
   void observe() {
     if (!txs_.empty()) observe(txs_.front());
@@ -702,8 +858,8 @@ class harness {
     check(h.size() == buffered_.size(), "size() does not match the model");
     check(h.is_closed() == closed_, "is_closed() does not match the model");
     check(h.capacity() == capacity_, "capacity() changed");
-    check(h.sender_count() == txs_.size() + permits_.size(), "sender_count() does not match (a permit counts)");
-    check(h.receiver_count() == rxs_.size(), "receiver_count() does not match");
+    check(h.sender_count() == senders(), "sender_count() does not match (a permit and a task's handle count)");
+    check(h.receiver_count() == rxs_.size() + task_receivers_, "receiver_count() does not match");
     check(h.waiting_senders() == waiting_sends_.size(), "waiting_senders() does not match the model");
     check(h.high_water_mark() >= h.size(), "high_water_mark() is below what is buffered");
     check(h.undelivered_count() == undelivered_, "undelivered_count() does not match the model");
@@ -724,6 +880,9 @@ class harness {
   std::vector<rill::permit<ledgered>> permits_;  ///< held: each a reserved slot and a sender
   std::deque<ledger::id_type> buffered_;
   std::deque<async_op*> waiting_sends_;
+  std::deque<async_op*> waiting_recvs_;  ///< task receives: direct, handed a message by the send that finds them
+  std::size_t task_senders_ = 0;         ///< handles held by tasks
+  std::size_t task_receivers_ = 0;
   bool closed_ = false;
   std::deque<ledger::id_type> expected_drops_;  ///< dropped or discarded by the model, not yet checked
   std::vector<ledger::id_type> hooked_;         ///< what the hook saw, not yet checked
