@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, then configures, builds and
 # runs the tests for each preset (g++ release, ThreadSanitizer,
-# AddressSanitizer+UBSan, clang++-19 release header-only, the portable
+# AddressSanitizer+UBSan, clang++-19 release header-only with the portable
 # parking fallback, and Windows cross-compiled and run under wine64), and
 # builds and checks the documentation (step `docs`: scripts/docs.sh; the
 # guide's programs run as tests in every preset). Goes on after a failure,
@@ -17,7 +17,7 @@ bash scripts/setup.sh || { echo "test.sh: setup failed" >&2; exit 1; }
 
 presets=("$@")
 if (( ${#presets[@]} == 0 )); then
-  presets=(docs release tsan asan clang portable windows)
+  presets=(docs release tsan asan clang windows)
 fi
 
 log_dir=build/logs
@@ -32,6 +32,7 @@ for preset in "${presets[@]}"; do
   echo
   echo "==================== ${preset} ===================="
   result="ok"
+  step_start=$SECONDS
   if [[ "$preset" == docs ]]; then
     bash scripts/docs.sh || result="FAILED (scripts/docs.sh)"
   elif ! cmake --preset "$preset"; then
@@ -56,7 +57,8 @@ for preset in "${presets[@]}"; do
     fi
   fi
   [[ "$result" == FAILED* ]] && failed_steps=$((failed_steps + 1))
-  summary+=("$(printf '  %-8s %s' "$preset" "$result")")
+  step_seconds=$((SECONDS - step_start))
+  summary+=("$(printf '  %-8s %-32s %3d min %02d s' "$preset" "$result" $((step_seconds / 60)) $((step_seconds % 60)))")
 done
 
 echo
@@ -65,5 +67,5 @@ printf '%s\n' "${summary[@]}"
 if (( failed_steps > 0 )); then
   echo "test.sh: ${failed_steps} preset(s) failed"
 fi
-echo "total: ${total_passed} passed, ${total_failed} failed"
+echo "total: ${total_passed} passed, ${total_failed} failed, in $((SECONDS / 60)) min $((SECONDS % 60)) s"
 (( failed_steps == 0 ))
