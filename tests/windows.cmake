@@ -97,21 +97,6 @@ _rill_windows_disable_cases("counts Asio's recycled allocations, which only ming
   "faults_alloc: operator new failing at each allocation of a sequence leaves the channel consistent"
   "memory: rill::task allocates nothing per child task or per channel operation")
 
-# Tasks, awaitables and threads on one channel, each io_context run by two
-# threads. On Linux it lost messages in about 5 % of runs, from a bug since
-# fixed: a task's channel awaiter wrote its result into the frame after
-# publishing its waiter, so a partner on another thread could resume the
-# task first. Under wine it hung in 9 of 10 runs before that fix and still
-# runs past 90 s in 6 of 7 after it, with either parking backend (0 of 160
-# on Linux). Cause not found (rill::task on Asio's IOCP io_context with two
-# threads, or wine's IOCP): disabled here, visible rather than a timeout.
-# The rendezvous ping-pong of tasks on two io_contexts, one thread each,
-# passed in 0.2 s in one Windows run and hung past its 300 s timeout in the
-# next (Linux: never seen), so it goes with it until the cause is found.
-_rill_windows_disable_cases("runs past its timeout under wine, intermittently; cause not found (see tests/windows.cmake)"
-  "stress: tasks, awaitables and threads produce and consume on one channel, on io_contexts of two threads"
-  "stress: tasks on two io_contexts exchange over rendezvous channels")
-
 # The soak test is registered only when RILL_SOAK_SECONDS > 0 (the release
 # preset); on Windows it samples the working set instead of /proc.
 

@@ -86,18 +86,8 @@ struct round_config {
     c.coroutine_producers = pick(0, 2);
     c.thread_consumers = pick(1, 2);
     c.coroutine_consumers = pick(0, 2);
-#if !defined(_WIN32)
-    // Not in the Windows build: under wine, rounds with rill::task producers or
-    // consumers hang, or crash, within the first two rounds (RILL_SEED=1000,
-    // 2000, 3000). With task producers only, each form alone: a plain
-    // async_send(as_tuple(use_task)) hangs; async_select through use_task, and
-    // a throwing async_send, crash (frame_allocator's free list found corrupt
-    // at thread exit, or a fault inside ntdll's exception dispatch). The same
-    // seeds and forms under Linux ASan, beside two busy threads, pass 400
-    // rounds each. The cause is not found. Every other build runs them.
     c.task_producers = pick(0, 1);
     c.task_consumers = pick(0, 1);
-#endif
     c.attempts = pick(60, 160);
     c.receivers_may_leave = pick(0, 3) == 0;
     if (pick(0, 3) == 0) {

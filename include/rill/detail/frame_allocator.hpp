@@ -3,6 +3,8 @@
 // same few shapes allocates nothing in the steady state.
 #pragma once
 
+#include <rill/detail/per_thread.hpp>
+
 #include <array>
 #include <cstddef>
 #include <new>
@@ -51,29 +53,21 @@ class frame_allocator {
   struct lists {
     std::array<free_block*, class_count> head{};
     std::array<std::size_t, class_count> count{};
+    lists() = default;
+    lists(const lists&) = delete;
+    lists& operator=(const lists&) = delete;
     ~lists() {
-      gone() = true;
       for (free_block* block : head)
         while (block != nullptr) ::operator delete(std::exchange(block, block->next));
     }
   };
 
-  /// Set once this thread's lists are destroyed (thread exit): a frame
-  /// freed later, by another thread_local's destructor say, bypasses them.
-  /// Trivially destructible, so it outlives every thread_local with a
-  /// destructor.
-  static bool& gone() noexcept {
-    thread_local bool lists_destroyed = false;
-    return lists_destroyed;
-  }
-
   static std::size_t size_class(std::size_t size) noexcept { return (size + granule - 1) / granule - 1; }
 
-  static lists* thread_lists() noexcept {
-    if (gone()) return nullptr;
-    thread_local lists mine;
-    return &mine;
-  }
+  /// This thread's lists; none once they are destroyed at thread exit (a
+  /// frame freed later, by another thread_local's destructor say, then
+  /// bypasses them).
+  static lists* thread_lists() noexcept { return per_thread<lists>(); }
 };
 
 }  // namespace rill::detail

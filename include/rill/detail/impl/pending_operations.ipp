@@ -4,6 +4,7 @@
 #pragma once
 
 #include <rill/detail/pending_operations.hpp>
+#include <rill/detail/per_thread.hpp>
 
 #include <asio/execution_context.hpp>
 
@@ -60,13 +61,17 @@ class pending_operations final : public asio::execution_context::service {
 /// destroyed and another made at the same address is told apart by the old
 /// registry's shut_down flag (a context is shut down before it is destroyed).
 RILL_DECL std::shared_ptr<pending_registry> registry_of(asio::execution_context& context) {
-  thread_local asio::execution_context* cached_context = nullptr;
-  thread_local std::shared_ptr<pending_registry> cached;
-  if (cached_context != &context || cached->shut_down.load(std::memory_order_relaxed)) {
-    cached = asio::use_service<pending_operations>(context).registry();
-    cached_context = &context;
+  struct last_lookup {
+    asio::execution_context* context = nullptr;
+    std::shared_ptr<pending_registry> registry;
+  };
+  last_lookup* last = per_thread<last_lookup>();
+  if (last == nullptr) return asio::use_service<pending_operations>(context).registry();  // the thread is exiting
+  if (last->context != &context || last->registry->shut_down.load(std::memory_order_relaxed)) {
+    last->registry = asio::use_service<pending_operations>(context).registry();
+    last->context = &context;
   }
-  return cached;
+  return last->registry;
 }
 
 }  // namespace rill::detail
