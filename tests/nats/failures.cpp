@@ -230,6 +230,34 @@ TEST_CASE("a slow consumer: the pump fetches only what prefetch has room for, th
                               << " (max_ack_pending " << q.max_ack_pending << ")");
 }
 
+TEST_CASE("a consumer that stops with fewer slots free than a fetch batch still has its channel topped up to prefetch",
+          "[nats][failure]") {
+  rill_test::nats_server server;
+  auto conn = rill_test::connect(server);
+  auto q = rill_test::work_queue("topped");
+  constexpr std::size_t prefetch = 8;
+  auto out = rill::nats::remote_sender<std::string>(conn, q);
+  REQUIRE(out);
+  auto& [tx, pub] = *out;
+  for (int i = 0; i < 100; ++i) REQUIRE(tx.send(std::to_string(i)));
+  REQUIRE(pub.flush(30s));
+  auto in = rill::nats::remote_receiver<std::string>(conn, q, {.prefetch = prefetch});
+  REQUIRE(in);
+  auto& [rx, sub] = *in;
+  const auto server_view = [&] { return rill_test::consumer_info(conn, q.stream, q.durable); };
+  // The first fetch gets all it asks for: with that backlog the pump waits
+  // for half the prefetch to be free before it fetches again.
+  REQUIRE(rill_test::wait_until([&] { return rx.size() == prefetch; }));
+  // Three taken, fewer than that half, and the worker stops receiving.
+  std::vector<rill::nats::delivery<std::string>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(std::move(rx.recv_timeout(10s).value()));
+  REQUIRE(rill_test::wait_until([&] {
+    const auto info = server_view();
+    return rx.size() == prefetch && info && info->ack_pending == static_cast<std::int64_t>(prefetch + 3);
+  }));
+  for (auto& d : held) CHECK(d.ack());
+}
+
 TEST_CASE("in_progress keeps a long job from being redelivered, and without it the job comes back after ack_wait",
           "[nats][failure]") {
   rill_test::nats_server server;

@@ -187,8 +187,12 @@ class inbound_pump final : public delivery_source {
       // dies here); the pump is the channel's only sender, so they stay
       // free for the sends below, and the fetch asks for all there is.
       if (auto wait = output_.reserve_many_timeout(smallest_fetch, options_.fetch_wait); !wait) {
-        if (wait.error() == rill::errc::timeout) continue;  // look at stop and the connection again
-        break;                                               // every local receiver is gone
+        if (wait.error() != rill::errc::timeout) break;  // every local receiver is gone
+        // Receivers that stopped with fewer slots free than a batch would
+        // otherwise never see them filled: after a quiet fetch_wait, any
+        // room is worth a fetch. Then look at stop and the connection again.
+        backlog = false;
+        continue;
       }
       const std::size_t room = capacity - std::min(capacity, output_.size());
       // Read before the fetch: the closer stored its values before it set
